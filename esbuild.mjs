@@ -1,0 +1,39 @@
+// Bundles Scout's three entry points separately:
+//   dist/extension.js  the VS Code extension (vscode is provided by the host)
+//   dist/sidecar.js    the engine process the extension supervises
+//   dist/cli.js        the `scout` command
+// The native addon is not bundled: it is loaded from build/native at run time.
+import * as esbuild from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+const entries = [
+  { in: 'src/extension/extension.ts', out: 'extension', external: ['vscode'] },
+  { in: 'src/engine/sidecar.ts', out: 'sidecar', external: [] },
+  { in: 'src/engine/cli/main.ts', out: 'cli', external: [] },
+].filter((e) => existsSync(e.in));
+
+const contexts = await Promise.all(
+  entries.map((e) =>
+    esbuild.context({
+      entryPoints: { [e.out]: e.in },
+      outdir: 'dist',
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      sourcemap: true,
+      minify: production,
+      external: [...e.external, '*.node'],
+      logLevel: 'warning',
+    }),
+  ),
+);
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

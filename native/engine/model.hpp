@@ -1,0 +1,81 @@
+// The engine's public C++ API: a loaded Llama 4 text model and the sequences that run on it.
+//
+//   auto model = scout::Model::load(dir, opts);          // weights ready for compute
+//   auto seq = model->new_sequence(max_tokens);          // owns a chunk-aware KV cache
+//   seq->eval(prompt, scout::Logits::All, out);          // any number of tokens, any piece size
+//   seq->eval({next}, scout::Logits::Last, out);         // then decode one at a time
+//
+// Nothing here knows about Node: the addon, the native tests and the benchmarks all use this.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "engine/config.hpp"
+
+namespace scout {
+
+class Checkpoint;
+class Sequence;
+
+// How weights are held for compute. F32 is the reference path; BF16 keeps the checkpoint's
+// bf16 (or converts f32/f16 to it) and accumulates in f32. Int4 arrives with the next issue.
+enum class WeightFormat { F32, BF16 };
+
+struct LoadOptions {
+  WeightFormat weights = WeightFormat::F32;
+  int threads = 0;  // 0: one per hardware thread
+};
+
+// Reports loading progress: `done` of `total` units (bytes of weights prepared).
+using ProgressFn = std::function<void(uint64_t done, uint64_t total)>;
+
+class Model {
+ public:
+  // Opens the checkpoint in `dir` and prepares every weight. Throws scout::Error; stops with
+  // scout::Cancelled when *cancel becomes true.
+  static std::unique_ptr<Model> load(const std::string& dir, const LoadOptions& options,
+                                     const std::atomic<bool>* cancel = nullptr,
+                                     const ProgressFn& progress = {});
+  virtual ~Model() = default;
+
+  virtual const TextConfig& config() const = 0;
+  virtual uint64_t weight_bytes() const = 0;  // resident bytes of prepared weights
+
+  // A new, empty sequence that can hold up to `max_tokens` positions.
+  virtual std::unique_ptr<Sequence> new_sequence(int64_t max_tokens) = 0;
+};
+
+enum class Logits { None, Last, All };
+
+class Sequence {
+ public:
+  virtual ~Sequence() = default;
+
+  // Number of positions already in the KV cache; the next token goes at this position.
+  virtual int64_t position() const = 0;
+  virtual int64_t capacity() const = 0;
+
+  // Appends `tokens` (any count >= 1) at positions [position(), position() + n). Writes logits
+  // (vocab_size floats per row) to `out`: none, the last row, or one row per token, in order.
+  // Checks *cancel between layers; on cancellation throws scout::Cancelled and leaves the
+  // sequence at its previous position. Throws Error(InvalidArgument) for a token id outside
+  // the vocabulary or a sequence that would exceed capacity().
+  virtual void eval(std::span<const int32_t> tokens, Logits mode, float* out,
+                    const std::atomic<bool>* cancel = nullptr) = 0;
+
+  // Forgets positions >= n so that a shared prefix can be reused. Returns the number of
+  // positions actually kept, which may be less than n: RoPE layers keep only the current
+  // attention chunk, so rewinding into an earlier chunk keeps the cache up to that chunk's
+  // start (the caller re-evaluates the tokens after it).
+  virtual int64_t truncate(int64_t n) = 0;
+
+  // Bytes held by this sequence's KV cache.
+  virtual uint64_t kv_bytes() const = 0;
+};
+
+}  // namespace scout
