@@ -1,0 +1,4 @@
+/** Every `scout` sub-command, loaded lazily so `scout tokenize` never loads the native engine. */
+import type { CliCommand } from '../command.js';
+
+export const commands: Record<string, () => Promise<CliCommand>> = {};
