@@ -42,7 +42,8 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   }
 }
 
-if (require.main === module) {
+/** Runs the CLI for this process: argv, stdio, SIGINT, exit code. */
+export function runFromProcess(): void {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const io: CliIO = {
@@ -61,3 +62,6 @@ if (require.main === module) {
     },
   );
 }
+
+// `node dist/cli.js …` runs directly; bin/scout.js calls runFromProcess() itself.
+if (require.main === module) runFromProcess();

@@ -1,4 +1,7 @@
 /** Every `scout` sub-command, loaded lazily so `scout tokenize` never loads the native engine. */
 import type { CliCommand } from '../command.js';
 
-export const commands: Record<string, () => Promise<CliCommand>> = {};
+export const commands: Record<string, () => Promise<CliCommand>> = {
+  logits: async () => (await import('./logits.js')).command,
+  generate: async () => (await import('./generate.js')).command,
+};
