@@ -1,0 +1,261 @@
+/**
+ * A byte-level BPE tokenizer: pre-tokenize with a regex, then merge the UTF-8 bytes of each piece.
+ *
+ * One class serves both flavours the project meets:
+ *  - tiktoken ranks (o200k_base, Meta's `tokenizer.model`): two parts merge when their concatenated
+ *    bytes are a token, lowest rank first; a piece that is itself a token is emitted whole.
+ *  - Hugging Face `tokenizer.json` BPE: two parts merge when the merges list has the pair, in list
+ *    order; a piece is emitted whole first only with `ignore_merges`.
+ * The difference is captured by the `PairMerger` and `wholePieceFirst` of the definition.
+ *
+ * Speed: real text repeats its pieces (identifiers, keywords, indentation), so a piece that is one
+ * token is found by its text in a map built at load, and other pieces are remembered in a bounded
+ * cache. Only new multi-token pieces reach the merge loop.
+ */
+import { ScoutError } from '../errors.js';
+import type { Tokenizer } from './types.js';
+import { MERGE_ID_SPAN, PieceMerger, type PairMerger } from './merge.js';
+import { PreTokenizer } from './pretokenizer.js';
+import { latin1, strictUtf8, utf8Encode } from './utf8.js';
+
+export interface BpeDefinition {
+  /** The bytes of each ordinary token, indexed by id; ids used by special tokens or unused are holes. */
+  tokenBytes: readonly (Uint8Array | undefined)[];
+  /** How two adjacent parts merge (see merge.ts). */
+  merge: PairMerger;
+  /** Emit a piece that is itself a token without merging (tiktoken always; HF with ignore_merges). */
+  wholePieceFirst: boolean;
+  /** The pre-tokenizer regex, in JS syntax. */
+  pattern: string;
+  /** Special tokens (text → id). Plain encode() never produces them. */
+  specialTokens: ReadonlyMap<string, number>;
+  /** Non-special added tokens (HF): always split out of the text before pre-tokenization. */
+  addedTokens?: ReadonlyMap<string, number>;
+  /** Number of ids, at least one more than the largest id in use. */
+  vocabSize: number;
+}
+
+/** A piece that is one token is cached as that id, others as their ids. */
+type Cached = number | number[];
+/** Bounded so that hashing a long novel input cannot grow memory without limit. */
+const PIECE_CACHE_LIMIT = 1 << 17;
+
+/** tiktoken semantics: two parts merge when their concatenated bytes are a token; priority = id. */
+export function rankMerger(tokenBytes: readonly (Uint8Array | undefined)[]): PairMerger {
+  const keys: string[] = tokenBytes.map((b) => (b ? latin1(b) : '\u0100'));
+  const rankOf = new Map<string, number>();
+  keys.forEach((key, id) => {
+    if (tokenBytes[id]) rankOf.set(key, id);
+  });
+  return (left, right) => {
+    const rank = rankOf.get(keys[left]! + keys[right]!);
+    return rank === undefined ? -1 : rank * MERGE_ID_SPAN + rank;
+  };
+}
+
+export class BpeTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly specialTokens: ReadonlyMap<string, number>;
+  private readonly tokenBytes: readonly (Uint8Array | undefined)[];
+  private readonly specialBytes = new Map<number, Uint8Array>();
+  private readonly pre: PreTokenizer;
+  private readonly merger: PieceMerger;
+  private readonly byteIds = new Int32Array(256);
+  /** Text of every token whose bytes are valid UTF-8 → id (only when wholePieceFirst). */
+  private readonly wholeTokens = new Map<string, number>();
+  private readonly cache = new Map<string, Cached>();
+  private readonly addedTokens: ReadonlyMap<string, number>;
+  private readonly addedRegex: RegExp | undefined;
+  private specialRegex: RegExp | undefined;
+  private scratchBytes = new Uint8Array(1024);
+  private scratchIds = new Int32Array(1024);
+
+  constructor(definition: BpeDefinition) {
+    this.vocabSize = definition.vocabSize;
+    this.tokenBytes = definition.tokenBytes;
+    this.specialTokens = definition.specialTokens;
+    this.addedTokens = definition.addedTokens ?? new Map();
+    this.pre = new PreTokenizer(definition.pattern);
+    this.merger = new PieceMerger(definition.merge);
+
+    const idOfBytes = new Map<string, number>();
+    definition.tokenBytes.forEach((bytes, id) => {
+      if (!bytes) return;
+      if (bytes.length === 1) idOfBytes.set(latin1(bytes), id);
+      if (definition.wholePieceFirst) {
+        const text = strictUtf8(bytes);
+        if (text !== undefined) this.wholeTokens.set(text, id);
+      }
+    });
+    for (let b = 0; b < 256; b++) {
+      const id = idOfBytes.get(String.fromCharCode(b));
+      if (id === undefined) {
+        throw new ScoutError('tokenizer', `byte-level vocabulary has no token for byte 0x${b.toString(16)}`);
+      }
+      this.byteIds[b] = id;
+    }
+    const encoder = new TextEncoder();
+    for (const [text, id] of [...this.specialTokens, ...this.addedTokens]) {
+      this.specialBytes.set(id, encoder.encode(text));
+    }
+    this.addedRegex = this.addedTokens.size > 0 ? alternation([...this.addedTokens.keys()]) : undefined;
+  }
+
+  encode(text: string): number[] {
+    const out: number[] = [];
+    this.withAddedTokens(
+      text,
+      (segment) => this.encodeOrdinary(segment, out),
+      (id) => out.push(id),
+    );
+    return out;
+  }
+
+  count(text: string): number {
+    let n = 0;
+    this.withAddedTokens(
+      text,
+      (segment) => (n += this.countOrdinary(segment)),
+      () => n++,
+    );
+    return n;
+  }
+
+  /**
+   * Encodes text in which special-token strings ARE turned into their ids. Only for text we built
+   * ourselves (a rendered chat template), never for user or repository content.
+   */
+  encodeWithSpecialTokens(text: string): number[] {
+    this.specialRegex ??= alternation([...this.specialTokens.keys()]);
+    const out: number[] = [];
+    splitOn(
+      text,
+      this.specialRegex,
+      (segment) => out.push(...this.encode(segment)),
+      (token) => out.push(this.specialTokens.get(token)!),
+    );
+    return out;
+  }
+
+  /** The id of a special token, or a typed error naming it. */
+  specialTokenId(text: string): number {
+    const id = this.specialTokens.get(text);
+    if (id === undefined) throw new ScoutError('tokenizer', `the tokenizer has no special token '${text}'`);
+    return id;
+  }
+
+  /** The bytes of one id (special tokens give their text's bytes). */
+  bytesOf(id: number): Uint8Array {
+    const bytes = Number.isInteger(id) ? (this.tokenBytes[id] ?? this.specialBytes.get(id)) : undefined;
+    if (!bytes)
+      throw new ScoutError('tokenizer', `token id ${id} is not in the vocabulary (size ${this.vocabSize})`);
+    return bytes;
+  }
+
+  decodeBytes(ids: readonly number[]): Uint8Array {
+    let length = 0;
+    for (const id of ids) length += this.bytesOf(id).length;
+    const out = new Uint8Array(length);
+    let at = 0;
+    for (const id of ids) {
+      const bytes = this.bytesOf(id);
+      out.set(bytes, at);
+      at += bytes.length;
+    }
+    return out;
+  }
+
+  decode(ids: readonly number[]): string {
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.decodeBytes(ids));
+  }
+
+  private withAddedTokens(text: string, onText: (segment: string) => void, onToken: (id: number) => void) {
+    if (!this.addedRegex) {
+      onText(text);
+      return;
+    }
+    splitOn(text, this.addedRegex, onText, (token) => onToken(this.addedTokens.get(token)!));
+  }
+
+  private encodeOrdinary(text: string, out: number[]): void {
+    const { pre, wholeTokens, cache } = this;
+    for (let start = 0; start < text.length;) {
+      const end = pre.pieceEnd(text, start);
+      const piece = text.slice(start, end);
+      start = end;
+      const whole = wholeTokens.get(piece);
+      if (whole !== undefined) {
+        out.push(whole);
+        continue;
+      }
+      const cached = cache.get(piece) ?? this.mergePiece(piece);
+      if (typeof cached === 'number') out.push(cached);
+      else for (const id of cached) out.push(id);
+    }
+  }
+
+  private countOrdinary(text: string): number {
+    const { pre, wholeTokens, cache } = this;
+    let n = 0;
+    for (let start = 0; start < text.length;) {
+      const end = pre.pieceEnd(text, start);
+      const piece = text.slice(start, end);
+      start = end;
+      if (wholeTokens.has(piece)) {
+        n++;
+        continue;
+      }
+      const cached = cache.get(piece) ?? this.mergePiece(piece);
+      n += typeof cached === 'number' ? 1 : cached.length;
+    }
+    return n;
+  }
+
+  /** Runs BPE on one piece and caches the result. */
+  private mergePiece(piece: string): Cached {
+    const maxBytes = piece.length * 3;
+    if (this.scratchBytes.length < maxBytes) {
+      this.scratchBytes = new Uint8Array(maxBytes * 2);
+      this.scratchIds = new Int32Array(maxBytes * 2);
+    }
+    const n = utf8Encode(piece, 0, piece.length, this.scratchBytes);
+    for (let i = 0; i < n; i++) this.scratchIds[i] = this.byteIds[this.scratchBytes[i]!]!;
+    const ids: number[] = [];
+    this.merger.mergeInto(this.scratchIds, n, ids);
+    const result: Cached = ids.length === 1 ? ids[0]! : ids;
+    if (this.cache.size >= PIECE_CACHE_LIMIT) this.cache.clear();
+    this.cache.set(piece, result);
+    return result;
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+}
+
+/** A regex matching any of `tokens`, longest first so that a token never loses to its own prefix. */
+function alternation(tokens: string[]): RegExp | undefined {
+  if (tokens.length === 0) return undefined;
+  const sorted = [...tokens].sort((a, b) => b.length - a.length);
+  return new RegExp(sorted.map(escapeRegex).join('|'), 'gu');
+}
+
+/** Calls onText for the text between matches of `regex` and onToken for each match. */
+function splitOn(
+  text: string,
+  regex: RegExp | undefined,
+  onText: (segment: string) => void,
+  onToken: (token: string) => void,
+): void {
+  if (!regex) {
+    if (text) onText(text);
+    return;
+  }
+  let last = 0;
+  for (const match of text.matchAll(regex)) {
+    if (match.index > last) onText(text.slice(last, match.index));
+    onToken(match[0]);
+    last = match.index + match[0].length;
+  }
+  if (last < text.length) onText(text.slice(last));
+}
