@@ -1,0 +1,220 @@
+/**
+ * The sidecar's brain, independent of any transport: it owns the loaded backend (native engine or a
+ * remote OpenAI-compatible server), the packed repositories and the notifications that stream back.
+ *
+ * Concrete parts (model discovery, loading, packing) are injected as `CoreDeps`, so tests run the core
+ * with real parts in-process and the sidecar entry wires the same parts for production.
+ */
+import type { Backend, ChatMessage, GenerationStats } from '../backend.js';
+import { CancelledError, ScoutError } from '../errors.js';
+import type * as P from '../protocol.js';
+import { CitationScanner } from '../session/citations.js';
+import { codebaseMessages } from '../session/prompts.js';
+
+/** A loaded backend plus what the core needs to report about it. */
+export interface LoadedBackend {
+  backend: Backend;
+  info: P.LoadedModel;
+  /** KV bytes held now (native engine); 0 for remote backends. */
+  kvBytes(): number;
+  cacheStats(): P.StatusResult['cache'];
+  dispose(): Promise<void>;
+}
+
+/** A packed repository as the core keeps it between questions. */
+export interface PackedRepo {
+  root: string;
+  /** The question-independent part, the same for every question: the shared prompt prefix. */
+  base: string;
+  /** The question-specific part, chosen for `query` (may be empty). */
+  focused: string;
+  /** Paths the pack contains: citations are checked against them. */
+  paths: ReadonlySet<string>;
+  result: P.RepoPackResult;
+}
+
+export interface CoreDeps {
+  engineVersion: string;
+  nativeAvailable(): boolean;
+  listModels(settings: P.EngineSettings, signal: AbortSignal): Promise<P.ModelEntry[]>;
+  /** Loads the model at `path` (already resolved) or connects to `endpoint`. */
+  load(
+    target: { path?: string; endpoint?: string },
+    settings: P.EngineSettings,
+    onProgress: (done: number, total: number, message?: string) => void,
+    signal: AbortSignal,
+  ): Promise<LoadedBackend>;
+  pack(
+    params: P.RepoPackParams,
+    onProgress: (done: number, total: number) => void,
+    signal: AbortSignal,
+  ): Promise<PackedRepo>;
+}
+
+export interface Notifier {
+  progress(p: P.ProgressParams): void;
+  chatDelta(p: P.ChatDeltaParams): void;
+  log(p: P.LogParams): void;
+}
+
+export interface SidecarCore {
+  initialize(params: P.InitializeParams): P.InitializeResult;
+  status(): P.StatusResult;
+  listModels(signal: AbortSignal): Promise<{ models: P.ModelEntry[] }>;
+  loadModel(params: P.ModelLoadParams, signal: AbortSignal): Promise<P.LoadedModel>;
+  unloadModel(): Promise<Record<string, never>>;
+  packRepo(params: P.RepoPackParams, signal: AbortSignal): Promise<P.RepoPackResult>;
+  chat(params: P.ChatParams, signal: AbortSignal): Promise<P.ChatResult>;
+  complete(params: P.CompleteParams, signal: AbortSignal): Promise<P.CompleteResult>;
+  shutdown(): Promise<Record<string, never>>;
+}
+
+export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => void): SidecarCore {
+  let settings: P.EngineSettings = {};
+  let loaded: LoadedBackend | undefined;
+  let loading: Promise<LoadedBackend> | undefined;
+  let busy = 0;
+  const repos = new Map<string, PackedRepo>();
+
+  const requireBackend = (): LoadedBackend => {
+    if (!loaded) throw new ScoutError('invalid_argument', 'no model is loaded: load one first (model/load)');
+    return loaded;
+  };
+
+  const track = async <T>(work: () => Promise<T>): Promise<T> => {
+    busy++;
+    try {
+      return await work();
+    } finally {
+      busy--;
+    }
+  };
+
+  const core: SidecarCore = {
+    initialize(params) {
+      if (params.protocolVersion !== 1)
+        throw new ScoutError('protocol', `protocol version ${params.protocolVersion} is not supported (this sidecar speaks 1)`);
+      settings = { ...params.settings };
+      return {
+        protocolVersion: 1,
+        engineVersion: deps.engineVersion,
+        capabilities: { nativeEngine: deps.nativeAvailable(), backends: ['cpu'], vision: false },
+      };
+    },
+
+    status() {
+      const rss = process.memoryUsage().rss;
+      return {
+        state: loading ? 'loading' : !loaded ? 'idle' : busy > 0 ? 'busy' : 'ready',
+        model: loaded?.info ?? null,
+        memory: { rssBytes: rss, weightBytes: loaded?.info.weightBytes ?? 0, kvBytes: loaded?.kvBytes() ?? 0 },
+        context: { tokensInUse: 0, capacity: loaded?.info.contextLength ?? 0 },
+        cache: loaded?.cacheStats() ?? { entries: 0, hits: 0, misses: 0, reusedTokens: 0 },
+      };
+    },
+
+    async listModels(signal) {
+      return { models: await deps.listModels(settings, signal) };
+    },
+
+    async loadModel(params, signal) {
+      if (loading) throw new ScoutError('invalid_argument', 'a model is already loading');
+      const endpoint = params.endpoint ?? settings.endpoint;
+      let path = params.path ?? settings.modelPath;
+      if (!endpoint && !path) {
+        const found = await deps.listModels(settings, signal);
+        path = found[0]?.path;
+        if (!path)
+          throw new ScoutError(
+            'not_found',
+            'no Llama 4 model found: set scout.modelPath, SCOUT_MODEL, or download one with `scout model download`',
+          );
+      }
+      const token = params.progressToken;
+      const started = Date.now();
+      await loaded?.dispose();
+      loaded = undefined;
+      loading = deps.load(
+        endpoint ? { endpoint } : { path: path! },
+        settings,
+        (done, total, message) => {
+          if (!token) return;
+          const elapsed = Date.now() - started;
+          const etaMs = done > 0 && total > done ? Math.round((elapsed * (total - done)) / done) : undefined;
+          notify.progress({ token, kind: 'load', done, total, ...(message ? { message } : {}), ...(etaMs ? { etaMs } : {}) });
+        },
+        signal,
+      );
+      try {
+        loaded = await loading;
+      } finally {
+        loading = undefined;
+      }
+      notify.log({ level: 'info', message: 'model loaded', fields: { ...loaded.info, ms: Date.now() - started } });
+      return loaded.info;
+    },
+
+    async unloadModel() {
+      await loaded?.dispose();
+      loaded = undefined;
+      return {};
+    },
+
+    async packRepo(params, signal) {
+      const token = params.progressToken;
+      const repo = await track(() =>
+        deps.pack(
+          params,
+          (done, total) => token && notify.progress({ token, kind: 'pack', done, total }),
+          signal,
+        ),
+      );
+      repos.set(repo.root, repo);
+      return repo.result;
+    },
+
+    async chat(params, signal) {
+      const { backend } = requireBackend();
+      const repo = params.repoRoot ? repos.get(params.repoRoot) : undefined;
+      if (params.repoRoot && !repo)
+        throw new ScoutError('invalid_argument', `repository ${params.repoRoot} is not packed: call repo/pack first`);
+      const messages: ChatMessage[] = repo ? codebaseMessages(repo, params.messages) : params.messages;
+      const scanner = new CitationScanner(repo?.paths);
+      const result = await track(() =>
+        backend.chat(
+          { messages, ...(params.params ? { params: params.params } : {}) },
+          (text) => {
+            const citations = scanner.push(text);
+            notify.chatDelta({ requestId: params.requestId, text, ...(citations.length ? { citations } : {}) });
+          },
+          signal,
+        ),
+      );
+      if (result.finishReason === 'cancelled' && signal.aborted) throw new CancelledError();
+      return { text: result.text, finishReason: result.finishReason, citations: scanner.all(), stats: result.stats };
+    },
+
+    async complete(params, signal) {
+      const { backend } = requireBackend();
+      const result = await track(() =>
+        backend.complete(
+          { prompt: params.prefix, suffix: params.suffix, ...(params.params ? { params: params.params } : {}) },
+          () => {},
+          signal,
+        ),
+      );
+      if (result.finishReason === 'cancelled' && signal.aborted) throw new CancelledError();
+      return { text: result.text, stats: result.stats };
+    },
+
+    async shutdown() {
+      await loaded?.dispose();
+      loaded = undefined;
+      setImmediate(onShutdown);
+      return {};
+    },
+  };
+  return core;
+}
+
+export type { GenerationStats };
