@@ -36,19 +36,22 @@ export async function o200kRanks(): Promise<(Uint8Array | undefined)[]> {
   return ranks;
 }
 
+/** A new o200k_base tokenizer with its own (empty) piece cache; the ranks are shared. */
+export async function createO200kBase(): Promise<BpeTokenizer> {
+  const table = await o200kRanks();
+  return new BpeTokenizer({
+    tokenBytes: table,
+    merge: rankMerger(table),
+    wholePieceFirst: true,
+    pattern: O200K_PATTERN,
+    specialTokens: O200K_SPECIAL_TOKENS,
+    vocabSize: 200019,
+  });
+}
+
 /** The shared o200k_base tokenizer (it caches pieces, so sharing it makes counting faster). */
 export function loadO200kBase(): Promise<BpeTokenizer> {
-  shared ??= o200kRanks().then(
-    (table) =>
-      new BpeTokenizer({
-        tokenBytes: table,
-        merge: rankMerger(table),
-        wholePieceFirst: true,
-        pattern: O200K_PATTERN,
-        specialTokens: O200K_SPECIAL_TOKENS,
-        vocabSize: 200019,
-      }),
-  );
+  shared ??= createO200kBase();
   shared.catch(() => (shared = undefined));
   return shared;
 }
