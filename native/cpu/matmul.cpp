@@ -1,0 +1,221 @@
+#include "cpu/matmul.hpp"
+
+#include <immintrin.h>
+
+// GCC 12's AVX-512 intrinsic headers seed some conversions with deliberately undefined
+// registers (_mm512_undefined_*), which -Wuninitialized reports inside the header.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/tensor.hpp"
+
+namespace scout::cpu {
+namespace {
+
+// ---- Row kernels ------------------------------------------------------------------------------
+// A row kernel computes out[t] = dot(w, x + t*ldx) for NT tokens at once, sharing each load of
+// the weight row. For a given K the arithmetic of every out[t] is the same sequence of
+// operations whatever NT is, so batching never changes results.
+
+// Weight k of a row, widened to f32.
+template <WeightType W>
+inline float weight_at(const uint8_t* w, int64_t k) {
+  if constexpr (W == WeightType::F32) {
+    float v;
+    std::memcpy(&v, w + 4 * k, 4);
+    return v;
+  } else {
+    uint16_t v;
+    std::memcpy(&v, w + 2 * k, 2);
+    return bf16_to_f32(v);
+  }
+}
+
+// The last n (< one vector) weights of a row from k on, zero-padded to `lanes` floats.
+template <WeightType W>
+inline void widen_tail(const uint8_t* w, int64_t k, int64_t n, int lanes, float* out) {
+  for (int i = 0; i < lanes; ++i) out[i] = i < n ? weight_at<W>(w, k + i) : 0.0f;
+}
+
+// Scalar: any x86-64 (and the reference the SIMD paths are tested against in ops_test).
+template <WeightType W, int NT>
+void dots_scalar(const uint8_t* w, const float* x, int64_t ldx, int64_t K, float* out) {
+  float acc[NT] = {};
+  for (int64_t k = 0; k < K; ++k) {
+    const float wk = weight_at<W>(w, k);
+    for (int t = 0; t < NT; ++t) acc[t] += wk * x[t * ldx + k];
+  }
+  for (int t = 0; t < NT; ++t) out[t] = acc[t];
+}
+
+// AVX2 + FMA: 8 lanes, two accumulators per token (16 weights per step), scalar-free tail via
+// a zero-padded copy of the last weights and a masked load of x.
+__attribute__((target("avx2,fma"))) inline __m256 load8_w(const uint8_t* w, int64_t k, WeightType type) {
+  if (type == WeightType::F32) return _mm256_loadu_ps(reinterpret_cast<const float*>(w) + k);
+  const __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * k));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+}
+
+__attribute__((target("avx2,fma"))) inline __m256i tail_mask8(int64_t n) {
+  alignas(32) static const int32_t table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 8 - n));
+}
+
+template <WeightType W, int NT>
+__attribute__((target("avx2,fma"))) void dots_avx2(const uint8_t* w, const float* x, int64_t ldx, int64_t K,
+                                                  float* out) {
+  __m256 a0[NT], a1[NT];
+  for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m256 w0 = load8_w(w, k, W), w1 = load8_w(w, k + 8, W);
+    for (int t = 0; t < NT; ++t) {
+      a0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(x + t * ldx + k), a0[t]);
+      a1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(x + t * ldx + k + 8), a1[t]);
+    }
+  }
+  for (; k < K; k += 8) {
+    const int64_t n = std::min<int64_t>(8, K - k);
+    alignas(32) float wt[8];
+    widen_tail<W>(w, k, n, 8, wt);
+    const __m256 wv = _mm256_load_ps(wt);
+    const __m256i m = tail_mask8(n);
+    for (int t = 0; t < NT; ++t) a0[t] = _mm256_fmadd_ps(wv, _mm256_maskload_ps(x + t * ldx + k, m), a0[t]);
+  }
+  for (int t = 0; t < NT; ++t) {
+    const __m256 s = _mm256_add_ps(a0[t], a1[t]);
+    const __m128 q = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    out[t] = _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d)));
+  }
+}
+
+// AVX-512F: 16 lanes, two accumulators per token, masked loads for the tail.
+__attribute__((target("avx512f"))) inline __m512 load16_w(const uint8_t* w, int64_t k, WeightType type) {
+  if (type == WeightType::F32) return _mm512_loadu_ps(reinterpret_cast<const float*>(w) + k);
+  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 2 * k));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+}
+
+template <WeightType W, int NT>
+__attribute__((target("avx512f"))) void dots_avx512(const uint8_t* w, const float* x, int64_t ldx, int64_t K,
+                                                   float* out) {
+  __m512 a0[NT], a1[NT];
+  for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 32 <= K; k += 32) {
+    const __m512 w0 = load16_w(w, k, W), w1 = load16_w(w, k + 16, W);
+    for (int t = 0; t < NT; ++t) {
+      a0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + t * ldx + k), a0[t]);
+      a1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + t * ldx + k + 16), a1[t]);
+    }
+  }
+  for (; k < K; k += 16) {
+    const int64_t n = std::min<int64_t>(16, K - k);
+    const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
+    __m512 wv;
+    if constexpr (W == WeightType::F32) {
+      wv = _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(w) + k);
+    } else {
+      alignas(64) float wt[16];
+      widen_tail<W>(w, k, n, 16, wt);
+      wv = _mm512_load_ps(wt);
+    }
+    for (int t = 0; t < NT; ++t) a0[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x + t * ldx + k), a0[t]);
+  }
+  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(_mm512_add_ps(a0[t], a1[t]));
+}
+
+// ---- Dispatch ---------------------------------------------------------------------------------
+
+using DotsFn = void (*)(const uint8_t*, const float*, int64_t, int64_t, float*);
+constexpr int kTokenBlock = 4;  // tokens sharing one pass over a weight row
+
+struct RowKernels {
+  DotsFn block[2];   // kTokenBlock tokens, indexed by WeightType
+  DotsFn single[2];  // one token
+  Isa isa;
+};
+
+bool cpu_has(Isa isa) {
+  __builtin_cpu_init();
+  switch (isa) {
+    case Isa::Scalar: return true;
+    case Isa::Avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case Isa::Avx512: return __builtin_cpu_supports("avx512f");
+  }
+  return false;
+}
+
+RowKernels kernels_for(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512:
+      return {{dots_avx512<WeightType::F32, kTokenBlock>, dots_avx512<WeightType::BF16, kTokenBlock>},
+              {dots_avx512<WeightType::F32, 1>, dots_avx512<WeightType::BF16, 1>},
+              isa};
+    case Isa::Avx2:
+      return {{dots_avx2<WeightType::F32, kTokenBlock>, dots_avx2<WeightType::BF16, kTokenBlock>},
+              {dots_avx2<WeightType::F32, 1>, dots_avx2<WeightType::BF16, 1>},
+              isa};
+    case Isa::Scalar: break;
+  }
+  return {{dots_scalar<WeightType::F32, kTokenBlock>, dots_scalar<WeightType::BF16, kTokenBlock>},
+          {dots_scalar<WeightType::F32, 1>, dots_scalar<WeightType::BF16, 1>},
+          Isa::Scalar};
+}
+
+RowKernels& kernels() {
+  static RowKernels k = kernels_for(cpu_has(Isa::Avx512) ? Isa::Avx512 : cpu_has(Isa::Avx2) ? Isa::Avx2 : Isa::Scalar);
+  return k;
+}
+
+}  // namespace
+
+Isa kernel_isa() { return kernels().isa; }
+
+bool set_kernel_isa(Isa isa) {
+  if (!cpu_has(isa)) return false;
+  kernels() = kernels_for(isa);
+  return true;
+}
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::Scalar: return "scalar";
+    case Isa::Avx2: return "avx2";
+    case Isa::Avx512: return "avx512";
+  }
+  return "?";
+}
+
+float dot_f32(const float* a, const float* b, int64_t n) {
+  float out;
+  kernels().single[0](reinterpret_cast<const uint8_t*>(a), b, 0, n, &out);
+  return out;
+}
+
+void matmul(ThreadPool& pool, const float* x, int64_t T, const Matrix& W, float* y) {
+  const int64_t N = W.rows(), K = W.cols();
+  const auto type = static_cast<size_t>(W.type());
+  const DotsFn block = kernels().block[type];
+  const DotsFn single = kernels().single[type];
+  // Enough rows per range that waking a thread pays for itself (~64K multiply-adds).
+  const int64_t min_rows = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, K * T));
+  pool.parallel_for(N, min_rows, [&](int64_t n0, int64_t n1) {
+    float tmp[kTokenBlock];
+    for (int64_t n = n0; n < n1; ++n) {
+      const uint8_t* w = W.row(n);
+      int64_t t = 0;
+      for (; t + kTokenBlock <= T; t += kTokenBlock) {
+        block(w, x + t * K, K, K, tmp);
+        for (int i = 0; i < kTokenBlock; ++i) y[(t + i) * N + n] = tmp[i];
+      }
+      for (; t < T; ++t) single(w, x + t * K, K, K, &y[t * N + n]);
+    }
+  });
+}
+
+}  // namespace scout::cpu

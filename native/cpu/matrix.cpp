@@ -1,0 +1,60 @@
+#include "cpu/matrix.hpp"
+
+#include <cstring>
+#include <new>
+
+#include "engine/error.hpp"
+#include "engine/tensor.hpp"
+
+namespace scout::cpu {
+
+size_t weight_type_size(WeightType type) noexcept {
+  switch (type) {
+    case WeightType::F32: return 4;
+    case WeightType::BF16: return 2;
+  }
+  return 0;
+}
+
+AlignedBytes::AlignedBytes(size_t bytes) : size_(bytes) {
+  if (bytes == 0) return;
+  const size_t rounded = (bytes + 63) / 64 * 64;  // aligned_alloc wants a multiple of the alignment
+  auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, rounded));
+  if (!p) throw Error(ErrorCode::OutOfMemory, "cannot allocate " + std::to_string(bytes) + " bytes");
+  data_.reset(p);
+}
+
+Matrix::Matrix(WeightType type, int64_t rows, int64_t cols)
+    : type_(type),
+      rows_(rows),
+      cols_(cols),
+      owned_(static_cast<size_t>(rows) * static_cast<size_t>(cols) * weight_type_size(type)) {
+  data_ = owned_.data();
+}
+
+Matrix Matrix::borrow(WeightType type, int64_t rows, int64_t cols, const uint8_t* data) {
+  Matrix m;
+  m.type_ = type;
+  m.rows_ = rows;
+  m.cols_ = cols;
+  m.data_ = data;
+  return m;
+}
+
+void Matrix::row_to_f32(int64_t r, float* out) const {
+  const uint8_t* p = row(r);
+  switch (type_) {
+    case WeightType::F32:
+      std::memcpy(out, p, row_bytes());
+      return;
+    case WeightType::BF16:
+      for (int64_t k = 0; k < cols_; ++k) {
+        uint16_t v;
+        std::memcpy(&v, p + 2 * k, 2);
+        out[k] = bf16_to_f32(v);
+      }
+      return;
+  }
+}
+
+}  // namespace scout::cpu
