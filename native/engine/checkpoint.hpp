@@ -18,18 +18,23 @@
 
 namespace scout {
 
-class SafetensorsFile;  // one mmapped .safetensors file (engine/safetensors.hpp)
+class SafetensorsFile;          // one mmapped .safetensors file (engine/safetensors.hpp)
+struct SafetensorsEntry;        // one tensor's header entry, whatever its dtype
 
 class Checkpoint {
  public:
-  // Opens the folder `dir`. Throws scout::Error (NotFound, Config, Safetensors, ShardIndex).
+  // Opens the folder `dir`. Throws scout::Error (NotFound, Config, Safetensors, ShardIndex, and
+  // ModelMismatch when tensors name layers beyond num_hidden_layers or lack the text prefix).
+  // model.safetensors is used when present (as Hugging Face does), else the shards listed by
+  // model.safetensors.index.json; each shard file is opened once.
   static std::unique_ptr<Checkpoint> open(const std::string& dir);
   ~Checkpoint();
 
   const std::string& dir() const { return dir_; }
   const TextConfig& config() const { return config_; }
 
-  // The tensor called `name`, or nullptr.
+  // The tensor called `name`, or nullptr (also when it exists with a dtype Scout does not compute
+  // with, e.g. I8; require() names the dtype in that case).
   const TensorView* find(std::string_view name) const;
 
   // The tensor called `name`, checked against `shape`. Throws Error(ModelMismatch) naming the
@@ -41,7 +46,7 @@ class Checkpoint {
   // text_name("model.norm.weight").
   std::string text_name(std::string_view relative) const;
 
-  // Every tensor, for listing and validation.
+  // Every F32/BF16/F16 tensor, for listing and validation, in file order.
   std::vector<const TensorView*> tensors() const;
 
  private:
@@ -50,7 +55,16 @@ class Checkpoint {
   std::string text_prefix_;
   TextConfig config_;
   std::vector<std::unique_ptr<SafetensorsFile>> files_;
-  std::unordered_map<std::string, const TensorView*> by_name_;
+  struct Slot {
+    const SafetensorsEntry* entry;  // every tensor has one
+    const TensorView* view;         // nullptr for dtypes other than F32/BF16/F16
+    const SafetensorsFile* file;    // where it lives
+  };
+  std::unordered_map<std::string, Slot> by_name_;
+
+  void add_file(std::unique_ptr<SafetensorsFile> file);
+  void open_shards(const std::string& index_path);
+  void check_names_against_config() const;
 };
 
 }  // namespace scout
