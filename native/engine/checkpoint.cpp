@@ -20,12 +20,6 @@ constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 constexpr size_t kMaxIndexBytes = size_t{64} << 20;
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 bool is_file(const std::string& path) {
   std::error_code ec;
   return fs::exists(fs::symlink_status(path, ec)) || fs::exists(path, ec);

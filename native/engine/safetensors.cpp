@@ -43,12 +43,6 @@ const DtypeInfo* find_dtype(const std::string& name) {
 
 using json::quote;
 
-std::string shape_text(const std::vector<int64_t>& shape) {
-  std::string out = "[";
-  for (size_t i = 0; i < shape.size(); ++i) out += (i ? ", " : "") + std::to_string(shape[i]);
-  return out + "]";
-}
-
 // Closes a file descriptor on every path out of open().
 struct Fd {
   int fd = -1;
@@ -200,6 +194,15 @@ void check_coverage(const std::vector<SafetensorsEntry>& entries, uint64_t data_
 
 }  // namespace
 
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string out = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  return out + "]";
+}
+
 unsigned safetensors_dtype_bits(const std::string& dtype) noexcept {
   const DtypeInfo* info = find_dtype(dtype);
   return info ? info->bits : 0;
@@ -217,15 +220,16 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   if (!S_ISREG(st.st_mode)) bad(path, "not a regular file");
   const uint64_t size = static_cast<uint64_t>(st.st_size);
 
-  // Sniff the first bytes before trusting the length prefix.
+  uint64_t n = 0;
   std::string head(static_cast<size_t>(std::min<uint64_t>(size, 64)), '\0');
   read_exact(fd.fd, 0, head.data(), head.size(), path);
-  reject_known_impostors(head, path);
+  for (size_t i = std::min<size_t>(head.size(), 8); i-- > 0;) n = n << 8 | static_cast<unsigned char>(head[i]);
+  // A length prefix that cannot be right: before explaining that, see whether the file is one of
+  // the usual impostors (their text makes a huge length). A valid length can start with any byte,
+  // '<' included, so the sniff only runs here.
+  if (size < 8 || n < 2 || n > kSafetensorsMaxHeaderBytes || n > size - 8) reject_known_impostors(head, path);
   if (size < 8)
     bad(path, "file is " + std::to_string(size) + " bytes, too short for the 8-byte header length");
-
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = n << 8 | static_cast<unsigned char>(head[static_cast<size_t>(i)]);
   if (n < 2) bad(path, "header length is " + std::to_string(n) + "; the header must be a JSON object");
   if (n > kSafetensorsMaxHeaderBytes)
     bad(path, "header length " + std::to_string(n) + " is more than the limit of " +

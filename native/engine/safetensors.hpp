@@ -86,6 +86,9 @@ class SafetensorsFile {
 // or 0 when the name is not a safetensors dtype.
 unsigned safetensors_dtype_bits(const std::string& dtype) noexcept;
 
+// "[2, 3]": a shape as error messages print it.
+std::string shape_text(const std::vector<int64_t>& shape);
+
 // An opt-in scan for weights that would make the model produce garbage (ST13); the loader runs
 // it only when asked (it reads every byte of the tensor).
 struct NonFiniteCounts {
