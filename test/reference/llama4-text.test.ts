@@ -91,6 +91,20 @@ describe('building blocks', () => {
     // Scaling the output instead (a known implementation mistake) gives a different answer.
     const routedOnOutput = s * silu(0.5 * 0.7 - 1.3) * (0.5 * -0.4 - 0.2);
     expect(Math.abs(out[0]! - (shared * 1.5 + routedOnOutput * 0.6))).toBeGreaterThan(1e-3);
+
+    // Top-2 adds expert 0 with its own score σ(0.5), again applied to its input; no renormalization.
+    const s0 = sigmoid(0.5);
+    const pre0 = s0 * 0.5 * 9 + s0 * -1 * 9;
+    const routed0 = silu(pre0) * pre0;
+    const top2Routes: [number[], number[]][] = [];
+    const top2 = moeForward(b, w, 2, (e, sc) => top2Routes.push([e, sc]));
+    expect(top2Routes).toEqual([
+      [
+        [1, 0],
+        [s, s0],
+      ],
+    ]);
+    expected.forEach((v, i) => expect(top2[i]).toBeCloseTo(v + routed0 * 9, 12));
   });
 });
 
@@ -125,6 +139,31 @@ describe('whole-model properties', () => {
         expect(logits[p]![v]).toBeCloseTo(dot, 12);
       }
     });
+  });
+
+  it('lets query head h read KV head floor(h / group size)', () => {
+    // Scout fixture: 4 query heads over 2 KV heads, head_dim 16. Zero the values of KV head 1, so
+    // query heads 2 and 3 output zeros; then the o_proj columns of those heads cannot matter.
+    const d = scout.config.headDim;
+    const layer = scout.layers[0]!;
+    const vData = layer.v.data.slice();
+    vData.fill(0, d * layer.v.cols, 2 * d * layer.v.cols);
+    const oColumnsScaled = (firstHead: number) => {
+      const o = layer.o.data.slice();
+      for (let r = 0; r < layer.o.rows; r++) {
+        for (let c = firstHead * d; c < (firstHead + 1) * d; c++) o[r * layer.o.cols + c]! *= 3;
+      }
+      return { ...layer.o, data: o };
+    };
+    const withLayer0 = (o: typeof layer.o): ReferenceModel => ({
+      ...scout,
+      layers: [{ ...layer, v: { ...layer.v, data: vData }, o }, ...scout.layers.slice(1)],
+    });
+    const tokens = PROMPT.slice(0, 10);
+    const base = referenceLogits(withLayer0(layer.o), tokens);
+    expect(changedPositions(base, referenceLogits(withLayer0(oColumnsScaled(2)), tokens))).toEqual([]);
+    expect(changedPositions(base, referenceLogits(withLayer0(oColumnsScaled(3)), tokens))).toEqual([]);
+    expect(changedPositions(base, referenceLogits(withLayer0(oColumnsScaled(1)), tokens))).toHaveLength(10);
   });
 
   it('is causal: changing tokens after t leaves the logits up to t unchanged', () => {
