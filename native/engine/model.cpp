@@ -1,0 +1,114 @@
+// Model and Sequence on the CPU: checkpoint -> bound weights -> TextModel, plus the per-sequence
+// KV cache and the bookkeeping that makes eval() all-or-nothing.
+#include "engine/model.hpp"
+
+#include <string>
+
+#include "cpu/thread_pool.hpp"
+#include "engine/checkpoint.hpp"
+#include "engine/error.hpp"
+#include "engine/kv_cache.hpp"
+#include "engine/llama4_text.hpp"
+#include "engine/weights.hpp"
+
+namespace scout {
+namespace {
+
+void invalid(const std::string& message) { throw Error(ErrorCode::InvalidArgument, message); }
+
+class CpuModel;
+
+class CpuSequence final : public Sequence {
+ public:
+  CpuSequence(const CpuModel& model, int64_t capacity);
+
+  int64_t position() const override { return cache_.position(); }
+  int64_t capacity() const override { return cache_.capacity(); }
+  uint64_t kv_bytes() const override { return cache_.bytes(); }
+  int64_t truncate(int64_t n) override { return cache_.truncate(n); }
+  void eval(std::span<const int32_t> tokens, Logits mode, float* out, const std::atomic<bool>* cancel) override;
+
+ private:
+  const CpuModel& model_;
+  KvCache cache_;
+};
+
+class CpuModel final : public Model {
+ public:
+  CpuModel(std::unique_ptr<Checkpoint> checkpoint, const LoadOptions& options, const std::atomic<bool>* cancel,
+           const ProgressFn& progress)
+      : checkpoint_(std::move(checkpoint)),
+        weights_(bind_text_weights(*checkpoint_, options.weights, cancel, progress)),
+        pool_(options.threads),
+        text_(checkpoint_->config(), weights_, pool_) {}
+
+  const TextConfig& config() const override { return checkpoint_->config(); }
+  uint64_t weight_bytes() const override { return weights_.bytes(); }
+
+  std::unique_ptr<Sequence> new_sequence(int64_t max_tokens) override {
+    const int64_t limit = config().max_position_embeddings;
+    if (max_tokens < 1 || max_tokens > limit)
+      invalid("sequence capacity must be in [1, " + std::to_string(limit) + "] (max_position_embeddings), got " +
+              std::to_string(max_tokens));
+    return std::make_unique<CpuSequence>(*this, max_tokens);
+  }
+
+  const TextModel& text() const { return text_; }
+
+ private:
+  std::unique_ptr<Checkpoint> checkpoint_;  // owns the memory map that borrowed weights point into
+  TextWeights weights_;
+  mutable cpu::ThreadPool pool_;
+  TextModel text_;
+};
+
+CpuSequence::CpuSequence(const CpuModel& model, int64_t capacity)
+    : model_(model), cache_(model.config(), capacity) {}
+
+void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out, const std::atomic<bool>* cancel) {
+  const TextConfig& c = model_.config();
+  const auto n = static_cast<int64_t>(tokens.size());
+  if (n == 0) invalid("eval needs at least one token");
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= c.vocab_size)
+      invalid("token " + std::to_string(tokens[i]) + " at index " + std::to_string(i) + " is outside the vocabulary [0, " +
+              std::to_string(c.vocab_size) + ")");
+  if (n > cache_.capacity() - cache_.position())
+    invalid("eval of " + std::to_string(n) + " tokens at position " + std::to_string(cache_.position()) +
+            " exceeds the sequence capacity " + std::to_string(cache_.capacity()));
+  if (mode != Logits::None && out == nullptr) invalid("eval asked for logits but gave no output buffer");
+
+  // Split at attention-chunk boundaries: inside one piece no RoPE-layer ring slot is written
+  // twice, so no query can lose a key it still needs, whatever the ring size.
+  const int64_t p0 = cache_.position(), chunk = c.attention_chunk_size;
+  cache_.begin_eval(n);
+  try {
+    for (int64_t done = 0; done < n;) {
+      const int64_t pos = p0 + done;
+      const int64_t len = std::min(n - done, (pos / chunk + 1) * chunk - pos);
+      const bool last_piece = done + len == n;
+      Logits piece_mode = mode;
+      float* piece_out = out;
+      if (mode == Logits::All) piece_out = out + done * c.vocab_size;
+      if (mode == Logits::Last && !last_piece) piece_mode = Logits::None;
+      model_.text().forward(tokens.subspan(static_cast<size_t>(done), static_cast<size_t>(len)), pos, cache_,
+                            piece_mode, piece_out, cancel);
+      done += len;
+    }
+  } catch (...) {
+    cache_.abort_eval();  // back to p0, with every ring entry the chunk of p0 needs
+    throw;
+  }
+  cache_.commit_eval();
+}
+
+}  // namespace
+
+std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& options,
+                                   const std::atomic<bool>* cancel, const ProgressFn& progress) {
+  if (options.threads < 0) invalid("threads must be >= 0 (0: one per hardware thread), got " + std::to_string(options.threads));
+  auto checkpoint = Checkpoint::open(dir);
+  return std::make_unique<CpuModel>(std::move(checkpoint), options, cancel, progress);
+}
+
+}  // namespace scout

@@ -1,0 +1,182 @@
+#include "engine/weights.hpp"
+
+#include <cstring>
+#include <string>
+
+#include "engine/error.hpp"
+
+namespace scout {
+namespace {
+
+cpu::WeightType weight_type(WeightFormat format) {
+  return format == WeightFormat::BF16 ? cpu::WeightType::BF16 : cpu::WeightType::F32;
+}
+
+// Stores `count` f32 values as matrix elements starting at element `index`.
+void store(cpu::Matrix& m, size_t index, const float* values, size_t count) {
+  if (m.type() == cpu::WeightType::F32) {
+    std::memcpy(m.mutable_data() + index * 4, values, count * 4);
+    return;
+  }
+  uint8_t* out = m.mutable_data() + index * 2;
+  for (size_t i = 0; i < count; ++i) {
+    const uint16_t b = f32_to_bf16(values[i]);  // exact for bf16 sources
+    std::memcpy(out + 2 * i, &b, 2);
+  }
+}
+
+// Walks the checkpoint tensor by tensor, checking each one and reporting progress.
+class Binder {
+ public:
+  Binder(const Checkpoint& checkpoint, WeightFormat format, const std::atomic<bool>* cancel,
+         const ProgressFn& progress)
+      : ckpt_(checkpoint), type_(weight_type(format)), cancel_(cancel), progress_(progress) {}
+
+  void set_total(uint64_t total) { total_ = total; }
+
+  // The tensor `relative` (under the text prefix) with exactly `shape`.
+  const TensorView& tensor(const std::string& relative, const std::vector<int64_t>& shape) {
+    if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+    return ckpt_.require(ckpt_.text_name(relative), shape);
+  }
+
+  void done(const TensorView& t) {
+    done_ += t.nbytes;
+    if (progress_) progress_(done_, total_);
+  }
+
+  std::vector<float> vector(const std::string& relative, int64_t n) {
+    const TensorView& t = tensor(relative, {n});
+    std::vector<float> out(static_cast<size_t>(n));
+    copy_to_f32(t, 0, out.size(), out.data());
+    done(t);
+    return out;
+  }
+
+  // An nn.Linear weight [rows, cols]: already output-major.
+  cpu::Matrix linear(const std::string& relative, int64_t rows, int64_t cols) {
+    const TensorView& t = tensor(relative, {rows, cols});
+    const size_t elem = cpu::weight_type_size(type_);
+    const bool same_type = (t.dtype == DType::F32 && type_ == cpu::WeightType::F32) ||
+                           (t.dtype == DType::BF16 && type_ == cpu::WeightType::BF16);
+    if (same_type && reinterpret_cast<uintptr_t>(t.data) % elem == 0) {
+      done(t);
+      return cpu::Matrix::borrow(type_, rows, cols, t.data);
+    }
+    cpu::Matrix m(type_, rows, cols);
+    std::vector<float> row(static_cast<size_t>(cols));
+    for (int64_t r = 0; r < rows; ++r) {
+      copy_to_f32(t, static_cast<size_t>(r * cols), row.size(), row.data());
+      store(m, static_cast<size_t>(r * cols), row.data(), row.size());
+    }
+    done(t);
+    return m;
+  }
+
+  // Columns [col0, col0 + n) of expert e of an input-major [E, K, N] tensor, as an
+  // output-major [n, K] matrix (the transpose of that slice).
+  cpu::Matrix expert_columns(const TensorView& t, int64_t e, int64_t col0, int64_t n) {
+    const int64_t K = t.shape[1], N = t.shape[2];
+    cpu::Matrix m(type_, n, K);
+    std::vector<float> in_row(static_cast<size_t>(n)), out_col(static_cast<size_t>(n * K));
+    for (int64_t k = 0; k < K; ++k) {
+      copy_to_f32(t, static_cast<size_t>((e * K + k) * N + col0), in_row.size(), in_row.data());
+      for (int64_t i = 0; i < n; ++i) out_col[static_cast<size_t>(i * K + k)] = in_row[static_cast<size_t>(i)];
+    }
+    store(m, 0, out_col.data(), out_col.size());
+    return m;
+  }
+
+  SwiGluWeights swiglu(const std::string& prefix, int64_t D, int64_t F) {
+    SwiGluWeights w;
+    w.gate = linear(prefix + "gate_proj.weight", F, D);
+    w.up = linear(prefix + "up_proj.weight", F, D);
+    w.down = linear(prefix + "down_proj.weight", D, F);
+    return w;
+  }
+
+  // gate_up_proj [E, D, 2F] (gate = columns 0..F-1, up = F..2F-1) and down_proj [E, F, D],
+  // both input-major and without a ".weight" suffix.
+  std::vector<SwiGluWeights> experts(const std::string& prefix, int64_t E, int64_t D, int64_t F) {
+    const TensorView& gate_up = tensor(prefix + "gate_up_proj", {E, D, 2 * F});
+    const TensorView& down = tensor(prefix + "down_proj", {E, F, D});
+    std::vector<SwiGluWeights> out(static_cast<size_t>(E));
+    for (int64_t e = 0; e < E; ++e) {
+      if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
+      SwiGluWeights& w = out[static_cast<size_t>(e)];
+      w.gate = expert_columns(gate_up, e, 0, F);
+      w.up = expert_columns(gate_up, e, F, F);
+      w.down = expert_columns(down, e, 0, D);
+    }
+    done(gate_up);
+    done(down);
+    return out;
+  }
+
+ private:
+  const Checkpoint& ckpt_;
+  cpu::WeightType type_;
+  const std::atomic<bool>* cancel_;
+  const ProgressFn& progress_;
+  uint64_t done_ = 0, total_ = 0;
+};
+
+// Bytes of the checkpoint's text tensors (the progress total): every tensor under the prefix.
+uint64_t text_bytes(const Checkpoint& checkpoint) {
+  const std::string prefix = checkpoint.text_name("");
+  uint64_t total = 0;
+  for (const TensorView* t : checkpoint.tensors())
+    if (t->name.compare(0, prefix.size(), prefix) == 0 && t->name.find("vision") == std::string::npos)
+      total += t->nbytes;
+  return total;
+}
+
+}  // namespace
+
+uint64_t TextWeights::bytes() const {
+  uint64_t total = embed.bytes() + lm_head.bytes() + final_norm.size() * 4;
+  auto swiglu_bytes = [](const SwiGluWeights& w) { return w.gate.bytes() + w.up.bytes() + w.down.bytes(); };
+  for (const LayerWeights& l : layers) {
+    total += l.q.bytes() + l.k.bytes() + l.v.bytes() + l.o.bytes();
+    total += (l.input_norm.size() + l.post_attention_norm.size()) * 4;
+    total += swiglu_bytes(l.dense) + l.moe.router.bytes() + swiglu_bytes(l.moe.shared);
+    for (const SwiGluWeights& e : l.moe.experts) total += swiglu_bytes(e);
+  }
+  return total;
+}
+
+TextWeights bind_text_weights(const Checkpoint& checkpoint, WeightFormat format, const std::atomic<bool>* cancel,
+                              const ProgressFn& progress) {
+  const TextConfig& c = checkpoint.config();
+  const int64_t D = c.hidden_size, V = c.vocab_size, d = c.head_dim;
+  const int64_t q_width = c.num_attention_heads * d, kv_width = c.num_key_value_heads * d;
+  Binder bind(checkpoint, format, cancel, progress);
+  bind.set_total(text_bytes(checkpoint));
+
+  TextWeights w;
+  w.embed = bind.linear("model.embed_tokens.weight", V, D);
+  w.layers.resize(static_cast<size_t>(c.num_hidden_layers));
+  for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
+    LayerWeights& l = w.layers[static_cast<size_t>(i)];
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    l.input_norm = bind.vector(p + "input_layernorm.weight", D);
+    l.q = bind.linear(p + "self_attn.q_proj.weight", q_width, D);
+    l.k = bind.linear(p + "self_attn.k_proj.weight", kv_width, D);
+    l.v = bind.linear(p + "self_attn.v_proj.weight", kv_width, D);
+    l.o = bind.linear(p + "self_attn.o_proj.weight", D, q_width);
+    l.post_attention_norm = bind.vector(p + "post_attention_layernorm.weight", D);
+    l.is_moe = c.is_moe_layer(i);
+    if (l.is_moe) {
+      l.moe.router = bind.linear(p + "feed_forward.router.weight", c.num_local_experts, D);
+      l.moe.experts = bind.experts(p + "feed_forward.experts.", c.num_local_experts, D, c.intermediate_size);
+      l.moe.shared = bind.swiglu(p + "feed_forward.shared_expert.", D, c.intermediate_size);
+    } else {
+      l.dense = bind.swiglu(p + "feed_forward.", D, c.intermediate_size_mlp);
+    }
+  }
+  w.final_norm = bind.vector("model.norm.weight", D);
+  w.lm_head = bind.linear("lm_head.weight", V, D);
+  return w;
+}
+
+}  // namespace scout
