@@ -29,7 +29,8 @@ class Sampler {
  private:
   SamplingParams params_;
   std::mt19937_64 rng_;
-  std::vector<std::pair<float, int32_t>> scratch_;
+  std::vector<std::pair<float, int32_t>> scratch_;  // (logit, id) of the current step
+  std::vector<double> probs_;                         // unnormalised probabilities, best first
 };
 
 }  // namespace scout
