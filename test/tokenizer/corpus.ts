@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { SeededRandom } from '../fixtures/prng.js';
 
 const SOURCE_EXTENSIONS = new Set([
   '.js',
@@ -94,18 +95,6 @@ export function sampleSourceFiles(
   return out;
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const FRAGMENTS = [
   '👩‍👩‍👧‍👦',
   '🏳️‍🌈',
@@ -186,7 +175,8 @@ const FRAGMENTS = [
 
 /** Generated text full of the cases tokenizers get wrong (see bad-inputs.md RP4, TK4). */
 export function hostileUnicode(seed: number, pieces: number): string {
-  const rand = prng(seed);
+  const random = new SeededRandom(seed);
+  const rand = () => random.uniform();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!;
   const parts: string[] = [];
   for (let i = 0; i < pieces; i++) {
