@@ -1,0 +1,32 @@
+/**
+ * Worker-thread entry: analyzes batches of files (analyze.ts) with its own tokenizer and parsers,
+ * so parsing and counting never run on the thread that called pack().
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { analyzeFile, type AnalyzeOutcome, type AnalyzeRequest } from './analyze.js';
+import { loadTokenizerSource, type TokenizerSource } from './tokenizer-source.js';
+
+/** Either files to analyze or plain texts to count (the repository map and other headers). */
+export type WorkerJob = { id: number; requests: AnalyzeRequest[] } | { id: number; texts: string[] };
+export type WorkerReply = { id: number; outcomes: AnalyzeOutcome[] } | { id: number; counts: number[] } | { id: number; error: string };
+
+if (parentPort) {
+  const port = parentPort;
+  const tokenizer = loadTokenizerSource((workerData as { tokenizer: TokenizerSource }).tokenizer);
+  port.on('message', (job: WorkerJob) => {
+    void (async () => {
+      try {
+        const tk = await tokenizer;
+        if ('texts' in job) {
+          port.postMessage({ id: job.id, counts: job.texts.map((t) => tk.count(t)) } satisfies WorkerReply);
+          return;
+        }
+        const outcomes: AnalyzeOutcome[] = [];
+        for (const req of job.requests) outcomes.push(await analyzeFile(req, tk));
+        port.postMessage({ id: job.id, outcomes } satisfies WorkerReply);
+      } catch (e) {
+        port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
+      }
+    })();
+  });
+}
