@@ -18,21 +18,21 @@ KvCache::KvCache(const TextConfig& config, int64_t capacity)
       ring_slots_(config.attention_chunk_size > 0 ? std::min(config.attention_chunk_size, capacity) : capacity),
       kv_width_(config.num_key_value_heads * config.head_dim) {
   if (capacity < 1) throw Error(ErrorCode::InvalidArgument, "sequence capacity must be at least 1");
-  page_slots_ = std::min(kMaxPageSlots, capacity);
   layers_.resize(static_cast<size_t>(config.num_hidden_layers));
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
     Layer& l = layers_[static_cast<size_t>(i)];
     l.ring = config.uses_rope(i);
     l.slots = l.ring ? ring_slots_ : capacity;
-    const size_t n_pages = static_cast<size_t>((l.slots + page_slots_ - 1) / page_slots_);
+    l.page_slots = std::min(kMaxPageSlots, l.slots);
+    const size_t n_pages = static_cast<size_t>((l.slots + l.page_slots - 1) / l.page_slots);
     l.pages.resize(n_pages);
     l.page_ptrs.assign(n_pages, nullptr);
-    l.view = {l.page_ptrs.data(), page_slots_, l.slots, kv_width_};
+    l.view = {l.page_ptrs.data(), l.page_slots, l.slots, kv_width_};
   }
 }
 
-size_t KvCache::page_bytes() const {
-  return static_cast<size_t>(page_slots_) * 2 * static_cast<size_t>(kv_width_) * sizeof(float);
+size_t KvCache::page_bytes(const Layer& l) const {
+  return static_cast<size_t>(l.page_slots) * 2 * static_cast<size_t>(kv_width_) * sizeof(float);
 }
 
 uint64_t KvCache::bytes() const {
@@ -45,9 +45,9 @@ uint64_t KvCache::bytes() const {
 void KvCache::ensure_slots(Layer& l, int64_t p0, int64_t n) {
   // Positions [p0, p0+n) touch every slot once n >= slots; otherwise a (possibly wrapping) run.
   for (int64_t i = 0; i < std::min(n, l.slots); ++i) {
-    const size_t page = static_cast<size_t>(((p0 + i) % l.slots) / page_slots_);
+    const size_t page = static_cast<size_t>(((p0 + i) % l.slots) / l.page_slots);
     if (l.page_ptrs[page]) continue;
-    l.pages[page] = cpu::AlignedBytes(page_bytes());
+    l.pages[page] = cpu::AlignedBytes(page_bytes(l));
     l.page_ptrs[page] = reinterpret_cast<float*>(l.pages[page].data());
   }
 }
@@ -112,10 +112,9 @@ int64_t KvCache::truncate(int64_t n) {
   }
   position_ = keep;
   // Give back the global layers' pages that hold only forgotten positions.
-  const size_t first_free = static_cast<size_t>((keep + page_slots_ - 1) / page_slots_);
   for (Layer& l : layers_) {
     if (l.ring) continue;
-    for (size_t p = first_free; p < l.pages.size(); ++p) {
+    for (size_t p = static_cast<size_t>((keep + l.page_slots - 1) / l.page_slots); p < l.pages.size(); ++p) {
       l.pages[p] = cpu::AlignedBytes();
       l.page_ptrs[p] = nullptr;
     }

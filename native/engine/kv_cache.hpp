@@ -49,18 +49,18 @@ class KvCache {
   struct Layer {
     bool ring = false;
     int64_t slots = 0;
+    int64_t page_slots = 0;
     std::vector<cpu::AlignedBytes> pages;
     std::vector<float*> page_ptrs;
     cpu::KvPages view;
   };
   void ensure_slots(Layer& layer, int64_t p0, int64_t n);
-  size_t page_bytes() const;
+  size_t page_bytes(const Layer& layer) const;
 
   int64_t capacity_ = 0;
   int64_t chunk_ = 0;
   int64_t ring_slots_ = 0;
   int64_t kv_width_ = 0;
-  int64_t page_slots_ = 0;
   std::vector<Layer> layers_;
 
   int64_t position_ = 0;
