@@ -122,7 +122,7 @@ export class TextSequence {
   }
 
   /** Appends tokens; returns logits per `mode` (rows of vocabSize floats), or null for 'none'. */
-  eval(tokens: readonly number[] | Int32Array, mode: LogitsMode, signal?: AbortSignal): Promise<Float32Array | null> {
+  async eval(tokens: readonly number[] | Int32Array, mode: LogitsMode, signal?: AbortSignal): Promise<Float32Array | null> {
     const ids = checkTokens(tokens, this.config.vocabSize, 'tokens');
     return withCancel(signal, (flag) => this.native.eval(ids, mode, flag));
   }
