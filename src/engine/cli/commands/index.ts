@@ -4,4 +4,5 @@ import type { CliCommand } from '../command.js';
 export const commands: Record<string, () => Promise<CliCommand>> = {
   logits: async () => (await import('./logits.js')).command,
   generate: async () => (await import('./generate.js')).command,
+  tokenize: async () => (await import('./tokenize.js')).command,
 };
