@@ -27,7 +27,11 @@ import { mapOrder, render } from './render/render.js';
 import type { Excluded, ExcludeReason, FileAnalysis, PackOptions, PackResult, RepoFile } from './types.js';
 
 export interface PackDeps {
-  discover: (opts: { root: string; filesExclude?: string[]; signal?: AbortSignal }) => Promise<DiscoverResult>;
+  discover: (opts: {
+    root: string;
+    filesExclude?: string[];
+    signal?: AbortSignal;
+  }) => Promise<DiscoverResult>;
   analyzer: Analyzer;
   /** undefined: no cache (every pack analyzes every file). */
   cache: PackCache | undefined;
@@ -48,7 +52,8 @@ export interface DefaultDepsOptions {
 export function defaultDeps(root: string, opts: DefaultDepsOptions = {}): PackDeps {
   const source = opts.tokenizer ?? { kind: 'o200k_base' };
   const id = tokenizerId(source);
-  const cacheFile = opts.cacheFile === undefined ? PackCache.defaultFile(root, id) : opts.cacheFile || undefined;
+  const cacheFile =
+    opts.cacheFile === undefined ? PackCache.defaultFile(root, id) : opts.cacheFile || undefined;
   return {
     discover,
     analyzer: new WorkerPool(source, id, opts.workers),
@@ -109,7 +114,8 @@ export class RepoPacker {
     if (opts.budget !== undefined && (!Number.isSafeInteger(opts.budget) || opts.budget <= 0))
       throw new ScoutError('invalid_argument', `budget must be a positive integer, got ${opts.budget}`);
     const baseShare = opts.baseShare ?? DEFAULT_BASE_SHARE;
-    if (!(baseShare > 0 && baseShare <= 1)) throw new ScoutError('invalid_argument', `baseShare must be in (0, 1], got ${baseShare}`);
+    if (!(baseShare > 0 && baseShare <= 1))
+      throw new ScoutError('invalid_argument', `baseShare must be in (0, 1], got ${baseShare}`);
 
     // 1. Discover.
     const found = await this.discoverStage(opts.filesExclude, signal);
@@ -126,8 +132,14 @@ export class RepoPacker {
     checkAborted(signal);
     // 4. Rank.
     const centrality = rankFiles(packed.map((p) => ({ path: p.file.path, analysis: p.analysis })));
-    const fixedText = format.repositoryOpen(basename(this.root), packed.length) + format.repositoryMap(mapOrder(packed.map((p) => p.file.path))) + format.REPOSITORY_CLOSE;
-    const [fixedTokens, questionTagTokens] = await this.deps.analyzer.count([fixedText, format.QUESTION_OPEN + format.QUESTION_CLOSE]);
+    const fixedText =
+      format.repositoryOpen(basename(this.root), packed.length) +
+      format.repositoryMap(mapOrder(packed.map((p) => p.file.path))) +
+      format.REPOSITORY_CLOSE;
+    const [fixedTokens, questionTagTokens] = await this.deps.analyzer.count([
+      fixedText,
+      format.QUESTION_OPEN + format.QUESTION_CLOSE,
+    ]);
     const chunkCandidates = opts.budget === undefined ? [] : this.questionCandidates(packed, opts);
     // 5. Fit.
     const plan = fit({
@@ -175,7 +187,10 @@ export class RepoPacker {
     await this.deps.analyzer.close();
   }
 
-  private async discoverStage(filesExclude: string[] | undefined, signal: AbortSignal | undefined): Promise<DiscoverResult> {
+  private async discoverStage(
+    filesExclude: string[] | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<DiscoverResult> {
     if (this.rediscover || !this.discovered) {
       this.discovered = await this.deps.discover({ root: this.root, filesExclude, signal });
       this.rediscover = false;
@@ -184,7 +199,9 @@ export class RepoPacker {
     }
     if (this.changed.size > 0) {
       // Only known paths changed: refresh their stat data; deleted ones drop out.
-      const fresh = await this.deps.discover({ root: this.root, filesExclude, signal }).catch(() => undefined);
+      const fresh = await this.deps
+        .discover({ root: this.root, filesExclude, signal })
+        .catch(() => undefined);
       if (fresh) this.discovered = fresh;
       this.changed.clear();
     }
@@ -207,7 +224,12 @@ export class RepoPacker {
         this.deps.cache?.set(file, outcome);
       }
       if (outcome.ok) packed.push({ file, analysis: outcome.analysis });
-      else excluded.push({ path: file.path, reason: outcome.reason, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+      else
+        excluded.push({
+          path: file.path,
+          reason: outcome.reason,
+          ...(outcome.detail ? { detail: outcome.detail } : {}),
+        });
     });
     this.deps.cache?.retain(new Set(files.map((f) => f.path)));
     return { packed, cached: files.length - missing.length };
@@ -227,7 +249,10 @@ export class RepoPacker {
       const lines = this.linesOf(p);
       p.analysis.chunks.forEach((c, chunk) => {
         refs.push({ file, chunk, score: bonus });
-        docs.push({ text: query ? lines.slice(c.startLine - 1, c.endLine).join('\n') : '', symbols: c.symbols });
+        docs.push({
+          text: query ? lines.slice(c.startLine - 1, c.endLine).join('\n') : '',
+          symbols: c.symbols,
+        });
       });
     });
     if (query) bm25(query, docs).forEach((s, i) => (refs[i]!.score += s));
@@ -248,7 +273,10 @@ export class RepoPacker {
 }
 
 /** One pack of `opts.root`: the CLI's entry point. `overrideDeps` replaces stages (tests). */
-export async function pack(opts: PackOptions, overrideDeps: Partial<PackDeps> & DefaultDepsOptions = {}): Promise<PackResult> {
+export async function pack(
+  opts: PackOptions,
+  overrideDeps: Partial<PackDeps> & DefaultDepsOptions = {},
+): Promise<PackResult> {
   const deps = { ...defaultDeps(opts.root, overrideDeps), ...overrideDeps };
   const packer = new RepoPacker(opts.root, deps);
   try {

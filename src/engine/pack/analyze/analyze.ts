@@ -10,12 +10,20 @@ import { chunkLines, chunkTree } from '../chunk/chunker.js';
 import { languageOf } from '../chunk/languages.js';
 import { parse } from '../chunk/parser.js';
 import { judgeContent } from '../filter/content.js';
-import { CHUNK_CLOSE, chunkOpen, FILE_CLOSE, fileOpen, numberedLines, OUTLINE_CLOSE, outlineBody, outlineOpen } from '../render/format.js';
+import {
+  CHUNK_CLOSE,
+  chunkOpen,
+  FILE_CLOSE,
+  fileOpen,
+  numberedLines,
+  OUTLINE_CLOSE,
+  outlineBody,
+  outlineOpen,
+} from '../render/format.js';
 import type { ExcludeReason, FileAnalysis } from '../types.js';
 
 export type AnalyzeOutcome =
-  | { ok: true; hash: string; analysis: FileAnalysis }
-  | { ok: false; reason: ExcludeReason; detail?: string };
+  { ok: true; hash: string; analysis: FileAnalysis } | { ok: false; reason: ExcludeReason; detail?: string };
 
 export interface AnalyzeRequest {
   path: string;
@@ -40,7 +48,11 @@ export async function analyzeFile(req: AnalyzeRequest, tokenizer: Tokenizer): Pr
   }
   const verdict = judgeContent(req.path, bytes);
   if (!verdict.ok) return verdict;
-  return { ok: true, hash: verdict.file.hash, analysis: await analyzeText(req.path, verdict.file.text, tokenizer) };
+  return {
+    ok: true,
+    hash: verdict.file.hash,
+    analysis: await analyzeText(req.path, verdict.file.text, tokenizer),
+  };
 }
 
 export async function analyzeText(path: string, text: string, tokenizer: Tokenizer): Promise<FileAnalysis> {
@@ -69,7 +81,9 @@ export async function analyzeText(path: string, text: string, tokenizer: Tokeniz
   const bodies = chunks.map((c) => count(numberedLines(lines, c.startLine, c.endLine)));
   const chunkTokens = chunks.map((c, i) => count(chunkOpen(path, c)) + bodies[i]! + count(CHUNK_CLOSE));
   const full = count(fileOpen(path, lines.length)) + bodies.reduce((a, b) => a + b, 0) + count(FILE_CLOSE);
-  const outlineTokens = outline.length ? count(outlineOpen(path, lines.length)) + count(outlineBody(outline)) + count(OUTLINE_CLOSE) : 0;
+  const outlineTokens = outline.length
+    ? count(outlineOpen(path, lines.length)) + count(outlineBody(outline)) + count(OUTLINE_CLOSE)
+    : 0;
   return {
     language: spec?.id,
     parsed,
@@ -101,4 +115,3 @@ function references(text: string, own: Set<string>): Record<string, number> {
   const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_REFERENCES);
   return Object.fromEntries(top.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
-

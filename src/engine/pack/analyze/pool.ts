@@ -59,9 +59,13 @@ export function defaultPoolSize(): number {
  * the TypeScript sources (tests, `tsx`), a bootstrap that registers tsx and requires worker.ts.
  */
 function workerEntry(): { script: string; eval: boolean } {
-  for (const js of [join(__dirname, 'pack-worker.js'), join(__dirname, 'worker.js')]) if (existsSync(js)) return { script: js, eval: false };
+  for (const js of [join(__dirname, 'pack-worker.js'), join(__dirname, 'worker.js')])
+    if (existsSync(js)) return { script: js, eval: false };
   const ts = join(__dirname, 'worker.ts');
-  return { script: `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(ts)});`, eval: true };
+  return {
+    script: `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(ts)});`,
+    eval: true,
+  };
 }
 
 export class WorkerPool implements Analyzer {
@@ -100,7 +104,10 @@ export class WorkerPool implements Analyzer {
         if (signal?.aborted) throw new CancelledError('pack cancelled');
         const from = next;
         next = Math.min(requests.length, next + BATCH);
-        const outcomes = await this.run<AnalyzeOutcome[]>(w, { id: this.nextJob++, requests: requests.slice(from, next) });
+        const outcomes = await this.run<AnalyzeOutcome[]>(w, {
+          id: this.nextJob++,
+          requests: requests.slice(from, next),
+        });
         for (let i = 0; i < outcomes.length; i++) results[from + i] = outcomes[i]!;
       }
     };
@@ -120,7 +127,8 @@ export class WorkerPool implements Analyzer {
       const onMessage = (reply: WorkerReply) => {
         if (reply.id !== id) return;
         cleanup();
-        if ('error' in reply) reject(new ScoutError('pack', `analyzing files failed in a worker: ${reply.error}`));
+        if ('error' in reply)
+          reject(new ScoutError('pack', `analyzing files failed in a worker: ${reply.error}`));
         else resolve(('outcomes' in reply ? reply.outcomes : reply.counts) as T);
       };
       const onError = (e: Error) => {

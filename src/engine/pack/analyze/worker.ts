@@ -8,7 +8,10 @@ import { loadTokenizerSource, type TokenizerSource } from './tokenizer-source.js
 
 /** Either files to analyze or plain texts to count (the repository map and other headers). */
 export type WorkerJob = { id: number; requests: AnalyzeRequest[] } | { id: number; texts: string[] };
-export type WorkerReply = { id: number; outcomes: AnalyzeOutcome[] } | { id: number; counts: number[] } | { id: number; error: string };
+export type WorkerReply =
+  | { id: number; outcomes: AnalyzeOutcome[] }
+  | { id: number; counts: number[] }
+  | { id: number; error: string };
 
 if (parentPort) {
   const port = parentPort;
@@ -25,7 +28,10 @@ if (parentPort) {
         for (const req of job.requests) outcomes.push(await analyzeFile(req, tk));
         port.postMessage({ id: job.id, outcomes } satisfies WorkerReply);
       } catch (e) {
-        port.postMessage({ id: job.id, error: e instanceof Error ? e.message : String(e) } satisfies WorkerReply);
+        port.postMessage({
+          id: job.id,
+          error: e instanceof Error ? e.message : String(e),
+        } satisfies WorkerReply);
       }
     })();
   });

@@ -64,7 +64,9 @@ export class PackCache {
 
   get(file: RepoFile): AnalyzeOutcome | undefined {
     const e = this.entries.get(file.path);
-    return e && e.size === file.size && e.mtimeMs === file.mtimeMs && e.ino === file.ino ? e.outcome : undefined;
+    return e && e.size === file.size && e.mtimeMs === file.mtimeMs && e.ino === file.ino
+      ? e.outcome
+      : undefined;
   }
 
   set(file: RepoFile, outcome: AnalyzeOutcome): void {

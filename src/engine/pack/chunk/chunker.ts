@@ -66,9 +66,11 @@ export function chunkTree(root: SyntaxNode, text: string, spec: LanguageSpec): C
         units.push({ start, end, kind: def?.kind ?? 'block', symbols: qualified ? [qualified] : [] });
       } else {
         const before = units.length;
-        walk(child, qualified ?? prefix);
+        // Into the definition itself, not a wrapper around it (export, decorators), to name it once.
+        walk(def?.node ?? child, qualified ?? prefix);
         // The header of a split definition (class line, signature) joins the first piece; name it.
-        if (units.length === before) units.push({ start, end, kind: def?.kind ?? 'block', symbols: qualified ? [qualified] : [] });
+        if (units.length === before)
+          units.push({ start, end, kind: def?.kind ?? 'block', symbols: qualified ? [qualified] : [] });
         else if (qualified) units[before]!.symbols.unshift(qualified);
       }
     }
@@ -89,7 +91,12 @@ export function chunkLines(text: string): ChunkInfo[] {
   const sizeOf = (start: number, end: number) => starts[end + 1]! - starts[start]!;
   const out: ChunkInfo[] = [];
   for (let start = 0; start < lineCount; start += LINE_CHUNK_LINES) {
-    const unit: Unit = { start, end: Math.min(lineCount, start + LINE_CHUNK_LINES) - 1, kind: 'lines', symbols: [] };
+    const unit: Unit = {
+      start,
+      end: Math.min(lineCount, start + LINE_CHUNK_LINES) - 1,
+      kind: 'lines',
+      symbols: [],
+    };
     for (const piece of splitLarge(unit, sizeOf)) out.push(toChunkInfo(piece));
   }
   return out;
@@ -115,7 +122,8 @@ function tile(units: Unit[], lineCount: number): Unit[] {
     out.push({ ...u, start: next, end: Math.min(u.end, lineCount - 1) });
     next = Math.min(u.end, lineCount - 1) + 1;
   }
-  if (out.length === 0) return lineCount > 0 ? [{ start: 0, end: lineCount - 1, kind: 'block', symbols: [] }] : [];
+  if (out.length === 0)
+    return lineCount > 0 ? [{ start: 0, end: lineCount - 1, kind: 'block', symbols: [] }] : [];
   if (next < lineCount) out[out.length - 1]!.end = lineCount - 1;
   return out;
 }
@@ -124,7 +132,11 @@ function mergeSmall(units: Unit[], sizeOf: (s: number, e: number) => number): Un
   const out: Unit[] = [];
   for (const u of units) {
     const prev = out[out.length - 1];
-    if (prev && (sizeOf(prev.start, prev.end) < MIN_CHUNK_CHARS || sizeOf(u.start, u.end) < MIN_CHUNK_CHARS) && sizeOf(prev.start, u.end) <= MAX_CHUNK_CHARS) {
+    if (
+      prev &&
+      (sizeOf(prev.start, prev.end) < MIN_CHUNK_CHARS || sizeOf(u.start, u.end) < MIN_CHUNK_CHARS) &&
+      sizeOf(prev.start, u.end) <= MAX_CHUNK_CHARS
+    ) {
       prev.end = u.end;
       if (prev.kind !== u.kind) prev.kind = prev.symbols.length === 0 ? u.kind : 'block';
       prev.symbols.push(...u.symbols);
@@ -156,7 +168,10 @@ function toChunkInfo(u: Unit): ChunkInfo {
 
 function classify(node: SyntaxNode, spec: LanguageSpec, text: string): Definition | undefined {
   if (spec.wrappers?.includes(node.type)) {
-    const inner = node.childForFieldName('declaration') ?? node.childForFieldName('definition') ?? namedChildren(node).find((c) => spec.definitions[c.type]);
+    const inner =
+      node.childForFieldName('declaration') ??
+      node.childForFieldName('definition') ??
+      namedChildren(node).find((c) => spec.definitions[c.type]);
     return inner ? classify(inner, spec, text) : undefined;
   }
   const kind = spec.definitions[node.type];
@@ -166,9 +181,17 @@ function classify(node: SyntaxNode, spec: LanguageSpec, text: string): Definitio
 /** The defined name: the `name` field in most grammars, found through declarators in C/C++ and JS variables. */
 function nameOf(node: SyntaxNode, text: string, depth = 0): string | undefined {
   if (depth > 6) return undefined;
-  const field = node.childForFieldName('name') ?? node.childForFieldName('declarator') ?? node.childForFieldName('key') ?? node.childForFieldName('type');
+  const field =
+    node.childForFieldName('name') ??
+    node.childForFieldName('declarator') ??
+    node.childForFieldName('key') ??
+    node.childForFieldName('type');
   if (field) {
-    if (/identifier|name|^string|^key|^bare_key|^word|^flow_node|^property/.test(field.type) && namedChildren(field).length <= 1)
+    if (
+      namedChildren(field).length === 0 ||
+      (/identifier|name|^string|^key|^flow_node|^property/.test(field.type) &&
+        namedChildren(field).length <= 1)
+    )
       return cleanName(text.slice(field.startIndex, field.endIndex));
     return nameOf(field, text, depth + 1);
   }
@@ -176,33 +199,55 @@ function nameOf(node: SyntaxNode, text: string, depth = 0): string | undefined {
   // `const x = …` / `type Foo struct` / markdown sections: the name sits in the first child.
   const first = children[0];
   if (!first) return undefined;
-  if (/declarator|type_spec|heading|selectors|^key$|table_header/.test(first.type) || node.type === 'table' || node.type === 'table_array_element')
+  if (
+    /declarator|type_spec|heading|selectors|^key$|table_header/.test(first.type) ||
+    node.type === 'table' ||
+    node.type === 'table_array_element'
+  )
     return cleanName(text.slice(first.startIndex, first.endIndex));
   return undefined;
 }
 
 function cleanName(raw: string): string | undefined {
-  const name = raw.replace(/^#+\s*/, '').replace(/^["'`[]+|["'`\]]+$/g, '').replace(/\s+/g, ' ').trim().slice(0, 80);
+  const name = raw
+    .replace(/^#+\s*/, '')
+    .replace(/^["'`[]+|["'`\]]+$/g, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 80);
   return name || undefined;
 }
 
-/** The signature: the definition's text up to its body, on one line. */
-function signatureOf(node: SyntaxNode, text: string): string {
+/** The signature: the definition's text (from its wrapper's start: `export`, decorators) up to its body, on one line. */
+function signatureOf(outer: SyntaxNode, node: SyntaxNode, text: string): string {
   const body = node.childForFieldName('body') ?? node.childForFieldName('value');
-  const end = body && body.startIndex > node.startIndex ? body.startIndex : text.indexOf('\n', node.startIndex);
-  const raw = text.slice(node.startIndex, end < 0 ? node.endIndex : Math.min(end, node.endIndex));
-  const flat = raw.replace(/\s+/g, ' ').replace(/[\s{:=(]+$/, '').trim();
+  const end =
+    body && body.startIndex > outer.startIndex ? body.startIndex : text.indexOf('\n', node.startIndex);
+  const raw = text.slice(outer.startIndex, end < 0 ? node.endIndex : Math.min(end, node.endIndex));
+  const flat = raw
+    .replace(/\s+/g, ' ')
+    .replace(/[\s{:=(]+$/, '')
+    .trim();
   return flat.length > MAX_SIGNATURE_CHARS ? `${flat.slice(0, MAX_SIGNATURE_CHARS)}…` : flat;
 }
 
-function collectDefinitions(node: SyntaxNode, spec: LanguageSpec, text: string, depth: number, outline: OutlineLine[], names: Set<string>): void {
+function collectDefinitions(
+  node: SyntaxNode,
+  spec: LanguageSpec,
+  text: string,
+  depth: number,
+  outline: OutlineLine[],
+  names: Set<string>,
+): void {
   for (const child of namedChildren(node)) {
     const def = classify(child, spec, text);
     if (def) {
       if (def.name) names.add(def.name);
-      outline.push({ line: child.startPosition.row + 1, depth, text: signatureOf(def.node, text) });
+      outline.push({ line: child.startPosition.row + 1, depth, text: signatureOf(child, def.node, text) });
       if (depth + 1 < MAX_OUTLINE_DEPTH) {
-        const body = def.node.childForFieldName('body') ?? namedChildren(def.node).find((c) => spec.containers?.includes(c.type));
+        const body =
+          def.node.childForFieldName('body') ??
+          namedChildren(def.node).find((c) => spec.containers?.includes(c.type));
         if (body) collectDefinitions(body, spec, text, depth + 1, outline, names);
       }
     } else if (spec.containers?.includes(child.type) && depth < MAX_OUTLINE_DEPTH) {

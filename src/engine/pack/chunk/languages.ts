@@ -34,7 +34,11 @@ const JS_DEFS: Record<string, ChunkKind> = {
   lexical_declaration: 'variable',
   variable_declaration: 'variable',
 };
-const JS = { definitions: JS_DEFS, wrappers: ['export_statement'], containers: ['class_body', 'interface_body', 'statement_block'] };
+const JS = {
+  definitions: JS_DEFS,
+  wrappers: ['export_statement'],
+  containers: ['class_body', 'interface_body', 'statement_block'],
+};
 
 const C_DEFS: Record<string, ChunkKind> = {
   function_definition: 'function',
@@ -59,7 +63,13 @@ export const LANGUAGES: LanguageSpec[] = [
   {
     id: 'go',
     grammar: { package: 'tree-sitter-go' },
-    definitions: { function_declaration: 'function', method_declaration: 'method', type_declaration: 'type', const_declaration: 'variable', var_declaration: 'variable' },
+    definitions: {
+      function_declaration: 'function',
+      method_declaration: 'method',
+      type_declaration: 'type',
+      const_declaration: 'variable',
+      var_declaration: 'variable',
+    },
   },
   {
     id: 'rust',
@@ -94,7 +104,12 @@ export const LANGUAGES: LanguageSpec[] = [
     },
     containers: ['class_body', 'interface_body', 'enum_body', 'enum_body_declarations'],
   },
-  { id: 'c', grammar: { package: 'tree-sitter-c' }, definitions: C_DEFS, containers: ['field_declaration_list'] },
+  {
+    id: 'c',
+    grammar: { package: 'tree-sitter-c' },
+    definitions: C_DEFS,
+    containers: ['field_declaration_list'],
+  },
   {
     id: 'cpp',
     grammar: { package: 'tree-sitter-cpp' },
@@ -122,7 +137,13 @@ export const LANGUAGES: LanguageSpec[] = [
   {
     id: 'ruby',
     grammar: { package: 'tree-sitter-ruby' },
-    definitions: { method: 'method', singleton_method: 'method', class: 'class', module: 'module', singleton_class: 'class' },
+    definitions: {
+      method: 'method',
+      singleton_method: 'method',
+      class: 'class',
+      module: 'module',
+      singleton_class: 'class',
+    },
     containers: ['body_statement'],
   },
   {
@@ -142,7 +163,12 @@ export const LANGUAGES: LanguageSpec[] = [
   {
     id: 'kotlin',
     grammar: { package: '@tree-sitter-grammars/tree-sitter-kotlin' },
-    definitions: { function_declaration: 'function', class_declaration: 'class', object_declaration: 'class', property_declaration: 'variable' },
+    definitions: {
+      function_declaration: 'function',
+      class_declaration: 'class',
+      object_declaration: 'class',
+      property_declaration: 'variable',
+    },
     containers: ['class_body', 'enum_class_body'],
   },
   {
@@ -160,24 +186,87 @@ export const LANGUAGES: LanguageSpec[] = [
     containers: ['class_body', 'protocol_body', 'enum_class_body'],
   },
   { id: 'bash', grammar: { package: 'tree-sitter-bash' }, definitions: { function_definition: 'function' } },
-  { id: 'css', grammar: { package: 'tree-sitter-css' }, definitions: { rule_set: 'section', media_statement: 'section', keyframes_statement: 'section' } },
+  {
+    id: 'css',
+    grammar: { package: 'tree-sitter-css' },
+    definitions: { rule_set: 'section', media_statement: 'section', keyframes_statement: 'section' },
+  },
   { id: 'html', grammar: { package: 'tree-sitter-html' }, definitions: {} },
-  { id: 'json', grammar: { package: 'tree-sitter-json' }, definitions: { pair: 'section' }, containers: ['object'] },
-  { id: 'yaml', grammar: { package: '@tree-sitter-grammars/tree-sitter-yaml' }, definitions: { block_mapping_pair: 'section' }, containers: ['block_mapping', 'block_node', 'document', 'stream'] },
-  { id: 'toml', grammar: { package: '@tree-sitter-grammars/tree-sitter-toml' }, definitions: { table: 'section', table_array_element: 'section' } },
-  { id: 'markdown', grammar: { package: '@tree-sitter-grammars/tree-sitter-markdown' }, definitions: { section: 'section' }, containers: ['section'] },
+  {
+    id: 'json',
+    grammar: { package: 'tree-sitter-json' },
+    definitions: { pair: 'section' },
+    containers: ['object'],
+  },
+  {
+    id: 'yaml',
+    grammar: { package: '@tree-sitter-grammars/tree-sitter-yaml' },
+    definitions: { block_mapping_pair: 'section' },
+    containers: ['block_mapping', 'block_node', 'document', 'stream'],
+  },
+  {
+    id: 'toml',
+    grammar: { package: '@tree-sitter-grammars/tree-sitter-toml' },
+    definitions: { table: 'section', table_array_element: 'section' },
+  },
+  {
+    id: 'markdown',
+    grammar: { package: '@tree-sitter-grammars/tree-sitter-markdown' },
+    definitions: { section: 'section' },
+    containers: ['section'],
+  },
 ];
 
 const BY_EXTENSION: Record<string, string> = {
-  ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'tsx',
-  js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript',
-  py: 'python', pyi: 'python', go: 'go', rs: 'rust', java: 'java',
-  c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', cxx: 'cpp', hpp: 'cpp', hh: 'cpp', hxx: 'cpp', cu: 'cpp', cuh: 'cpp',
-  cs: 'csharp', rb: 'ruby', php: 'php', kt: 'kotlin', kts: 'kotlin', swift: 'swift',
-  sh: 'bash', bash: 'bash', zsh: 'bash', css: 'css', html: 'html', htm: 'html',
-  json: 'json', jsonc: 'json', yml: 'yaml', yaml: 'yaml', toml: 'toml', md: 'markdown', markdown: 'markdown',
+  ts: 'typescript',
+  mts: 'typescript',
+  cts: 'typescript',
+  tsx: 'tsx',
+  js: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  jsx: 'javascript',
+  py: 'python',
+  pyi: 'python',
+  go: 'go',
+  rs: 'rust',
+  java: 'java',
+  c: 'c',
+  h: 'c',
+  cc: 'cpp',
+  cpp: 'cpp',
+  cxx: 'cpp',
+  hpp: 'cpp',
+  hh: 'cpp',
+  hxx: 'cpp',
+  cu: 'cpp',
+  cuh: 'cpp',
+  cs: 'csharp',
+  rb: 'ruby',
+  php: 'php',
+  kt: 'kotlin',
+  kts: 'kotlin',
+  swift: 'swift',
+  sh: 'bash',
+  bash: 'bash',
+  zsh: 'bash',
+  css: 'css',
+  html: 'html',
+  htm: 'html',
+  json: 'json',
+  jsonc: 'json',
+  yml: 'yaml',
+  yaml: 'yaml',
+  toml: 'toml',
+  md: 'markdown',
+  markdown: 'markdown',
 };
-const BY_NAME: Record<string, string> = { Rakefile: 'ruby', Gemfile: 'ruby', '.bashrc': 'bash', '.zshrc': 'bash' };
+const BY_NAME: Record<string, string> = {
+  Rakefile: 'ruby',
+  Gemfile: 'ruby',
+  '.bashrc': 'bash',
+  '.zshrc': 'bash',
+};
 
 const BY_ID = new Map(LANGUAGES.map((l) => [l.id, l]));
 

@@ -65,7 +65,10 @@ export async function parse(text: string, spec: LanguageSpec): Promise<ParsedTre
 }
 
 async function loadBackend(spec: LanguageSpec): Promise<Backend | undefined> {
-  if (spec.grammar.wasm) return loadWasm(join(dirname(nodeRequire.resolve(`${spec.grammar.package}/package.json`)), spec.grammar.wasm));
+  if (spec.grammar.wasm)
+    return loadWasm(
+      join(dirname(nodeRequire.resolve(`${spec.grammar.package}/package.json`)), spec.grammar.wasm),
+    );
   const Parser = nodeRequire('tree-sitter') as new () => NativeParser;
   const mod = await loadModule(spec.grammar.package);
   const language = spec.grammar.property ? (mod as Record<string, unknown>)[spec.grammar.property] : mod;
@@ -108,7 +111,9 @@ async function loadWasm(wasmPath: string): Promise<Backend> {
   return {
     parse(text) {
       const tree = parser.parse(text, null, { progressCallback: timeoutAfter(PARSE_TIMEOUT_MICROS / 1000) });
-      return tree ? { root: tree.rootNode as unknown as SyntaxNode, dispose: () => tree.delete() } : undefined;
+      return tree
+        ? { root: tree.rootNode as unknown as SyntaxNode, dispose: () => tree.delete() }
+        : undefined;
     },
   };
 }

@@ -63,7 +63,8 @@ export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
     } catch {
       return; // listed by git but deleted from the work tree: not part of the current state
     }
-    if (st.isSymbolicLink()) return void excluded.push({ path, reason: 'symlink', detail: describeLink(root, absPath) });
+    if (st.isSymbolicLink())
+      return void excluded.push({ path, reason: 'symlink', detail: describeLink(root, absPath) });
     if (!st.isFile()) {
       // Submodules show up in `git ls-files` as directories; sockets and FIFOs could block a read.
       if (!st.isDirectory()) excluded.push({ path, reason: 'not-regular' });
@@ -84,7 +85,9 @@ async function resolveRoot(root: string): Promise<string> {
     return realpathSync(root);
   } catch (e) {
     if (e instanceof ScoutError) throw e;
-    throw new ScoutError('not_found', `repository folder ${root} does not exist or cannot be read`, { cause: e });
+    throw new ScoutError('not_found', `repository folder ${root} does not exist or cannot be read`, {
+      cause: e,
+    });
   }
 }
 
@@ -146,7 +149,8 @@ function filesExcludeMatcher(globs: string[] | undefined): ((path: string) => bo
   // A glob that names a folder (`**/node_modules`) excludes everything below it too.
   return (path) => {
     if (isMatch(path)) return true;
-    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) if (isMatch(path.slice(0, i))) return true;
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1))
+      if (isMatch(path.slice(0, i))) return true;
     return false;
   };
 }

@@ -34,11 +34,38 @@ const LOCK_FILES = new Set([
 ]);
 
 /** Folders whose content is third-party code copied into the repository. */
-const VENDORED_DIRS = new Set(['node_modules', 'vendor', 'third_party', 'third-party', 'bower_components', 'Pods', '.yarn']);
+const VENDORED_DIRS = new Set([
+  'node_modules',
+  'vendor',
+  'third_party',
+  'third-party',
+  'bower_components',
+  'Pods',
+  '.yarn',
+]);
 
 /** Folders that hold build outputs rather than sources. */
-const GENERATED_DIRS = new Set(['dist', 'build', 'out', '.next', '.nuxt', 'target', 'coverage', '__pycache__', '.gradle']);
-const GENERATED_SUFFIXES = ['.min.js', '.min.css', '.map', '.pb.go', '_pb2.py', '.g.dart', '.designer.cs', '.generated.ts'];
+const GENERATED_DIRS = new Set([
+  'dist',
+  'build',
+  'out',
+  '.next',
+  '.nuxt',
+  'target',
+  'coverage',
+  '__pycache__',
+  '.gradle',
+]);
+const GENERATED_SUFFIXES = [
+  '.min.js',
+  '.min.css',
+  '.map',
+  '.pb.go',
+  '_pb2.py',
+  '.g.dart',
+  '.designer.cs',
+  '.generated.ts',
+];
 
 /**
  * Names that usually carry credentials. `.env.example`-style templates are kept: they document
@@ -65,10 +92,24 @@ const SECRET_NAMES = new Set([
   'secrets.yaml',
   'master.key',
 ]);
-const SECRET_EXTENSIONS = new Set(['.pem', '.key', '.p12', '.pfx', '.jks', '.keystore', '.kdbx', '.ppk', '.asc', '.gpg']);
+const SECRET_EXTENSIONS = new Set([
+  '.pem',
+  '.key',
+  '.p12',
+  '.pfx',
+  '.jks',
+  '.keystore',
+  '.kdbx',
+  '.ppk',
+  '.asc',
+  '.gpg',
+]);
 const ENV_TEMPLATE = /^\.env\.(example|sample|template|dist|defaults)$/;
 
-export function pathRuleFor(file: RepoFile, opts: PathRuleOptions): { reason: ExcludeReason; detail?: string } | undefined {
+export function pathRuleFor(
+  file: RepoFile,
+  opts: PathRuleOptions,
+): { reason: ExcludeReason; detail?: string } | undefined {
   const path = file.path;
   const slash = path.lastIndexOf('/');
   const name = path.slice(slash + 1);
@@ -76,14 +117,21 @@ export function pathRuleFor(file: RepoFile, opts: PathRuleOptions): { reason: Ex
   const dot = lower.lastIndexOf('.');
   const ext = dot > 0 ? lower.slice(dot) : '';
 
-  if (SECRET_NAMES.has(lower) || (lower.startsWith('.env.') && !ENV_TEMPLATE.test(lower)) || SECRET_EXTENSIONS.has(ext))
+  if (
+    SECRET_NAMES.has(lower) ||
+    (lower.startsWith('.env.') && !ENV_TEMPLATE.test(lower)) ||
+    SECRET_EXTENSIONS.has(ext)
+  )
     return { reason: 'secret-path', detail: `files named like '${name}' usually hold credentials` };
-  if (path.includes('/.aws/') || path.startsWith('.aws/') || path.includes('.ssh/')) return { reason: 'secret-path', detail: 'credential folder' };
+  if (path.includes('/.aws/') || path.startsWith('.aws/') || path.includes('.ssh/'))
+    return { reason: 'secret-path', detail: 'credential folder' };
   if (LOCK_FILES.has(name)) return { reason: 'lock-file' };
 
   const dirs = slash < 0 ? [] : path.slice(0, slash).split('/');
   if (dirs.some((d) => VENDORED_DIRS.has(d))) return { reason: 'vendored' };
-  if (dirs.some((d) => GENERATED_DIRS.has(d)) || GENERATED_SUFFIXES.some((s) => lower.endsWith(s))) return { reason: 'generated' };
-  if (file.size > opts.maxFileBytes) return { reason: 'too-large', detail: `${file.size} bytes > ${opts.maxFileBytes}` };
+  if (dirs.some((d) => GENERATED_DIRS.has(d)) || GENERATED_SUFFIXES.some((s) => lower.endsWith(s)))
+    return { reason: 'generated' };
+  if (file.size > opts.maxFileBytes)
+    return { reason: 'too-large', detail: `${file.size} bytes > ${opts.maxFileBytes}` };
   return undefined;
 }

@@ -5,7 +5,10 @@
  * and reports the pattern's name, never the matched text.
  */
 const PATTERNS: [name: string, source: string][] = [
-  ['private key', String.raw`-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----`],
+  [
+    'private key',
+    String.raw`-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----`,
+  ],
   ['AWS access key', String.raw`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`],
   ['GitHub token', String.raw`\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,}\b|\bgithub_pat_[A-Za-z0-9_]{60,}\b`],
   ['GitLab token', String.raw`\bglpat-[A-Za-z0-9_-]{20,}\b`],

@@ -68,7 +68,9 @@ export function fit(input: FitInput): FitPlan {
     );
 
   const baseLimit = withQuestion ? Math.max(used, Math.floor(budget * input.baseShare)) : budget;
-  const order = files.map((_, i) => i).sort((a, b) => files[b]!.rank - files[a]!.rank || (files[a]!.path < files[b]!.path ? -1 : 1));
+  const order = files
+    .map((_, i) => i)
+    .sort((a, b) => files[b]!.rank - files[a]!.rank || (files[a]!.path < files[b]!.path ? -1 : 1));
   const fullLimit = used + Math.floor((baseLimit - used) * FULL_SHARE);
 
   const tryAs = (i: number, as: Representation, limit: number) => {

@@ -22,15 +22,26 @@ export interface RenderInput {
 
 export function render(input: RenderInput): { text: string; baseChars: number } {
   const { files, plan } = input;
-  const parts: string[] = [f.repositoryOpen(input.rootName, files.length), f.repositoryMap(mapOrder(files.map((x) => x.path)))];
+  const parts: string[] = [
+    f.repositoryOpen(input.rootName, files.length),
+    f.repositoryMap(mapOrder(files.map((x) => x.path))),
+  ];
   // Base files in path order: an edit to one file then changes the prefix only from that file on.
   files.forEach((file, i) => {
     if (plan.representation[i] !== 'full') return;
-    parts.push(f.fileOpen(file.path, file.analysis.lineCount), f.numberedLines(input.lines(i), 1, file.analysis.lineCount), f.FILE_CLOSE);
+    parts.push(
+      f.fileOpen(file.path, file.analysis.lineCount),
+      f.numberedLines(input.lines(i), 1, file.analysis.lineCount),
+      f.FILE_CLOSE,
+    );
   });
   files.forEach((file, i) => {
     if (plan.representation[i] !== 'outline') return;
-    parts.push(f.outlineOpen(file.path, file.analysis.lineCount), f.outlineBody(file.analysis.outline), f.OUTLINE_CLOSE);
+    parts.push(
+      f.outlineOpen(file.path, file.analysis.lineCount),
+      f.outlineBody(file.analysis.outline),
+      f.OUTLINE_CLOSE,
+    );
   });
   parts.push(f.REPOSITORY_CLOSE);
   const base = parts.join('');
@@ -45,7 +56,11 @@ export function render(input: RenderInput): { text: string; baseChars: number } 
 function renderChunk(input: RenderInput, c: CandidateChunk): string {
   const file = input.files[c.file]!;
   const chunk = file.analysis.chunks[c.chunk]!;
-  return f.chunkOpen(file.path, chunk) + f.numberedLines(input.lines(c.file), chunk.startLine, chunk.endLine) + f.CHUNK_CLOSE;
+  return (
+    f.chunkOpen(file.path, chunk) +
+    f.numberedLines(input.lines(c.file), chunk.startLine, chunk.endLine) +
+    f.CHUNK_CLOSE
+  );
 }
 
 /** Paths ordered by folder, then name, so each folder is listed once in the map. */

@@ -15,10 +15,15 @@ export function neutralize(text: string): string {
   INVISIBLE.lastIndex = 0;
   if (!INVISIBLE.test(text)) return text;
   INVISIBLE.lastIndex = 0;
-  return text.replace(INVISIBLE, (ch) => `⟦U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}⟧`);
+  return text.replace(
+    INVISIBLE,
+    (ch) => `⟦U+${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}⟧`,
+  );
 }
 
 /** A path or symbol as a double-quoted attribute value: no quote, angle bracket or line break can end it early. */
 export function attribute(value: string): string {
-  return neutralize(value).replace(/[&"<>\n]/g, (c) => (c === '&' ? '&amp;' : c === '"' ? '&quot;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : ' '));
+  return neutralize(value).replace(/[&"<>\n]/g, (c) =>
+    c === '&' ? '&amp;' : c === '"' ? '&quot;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : ' ',
+  );
 }
