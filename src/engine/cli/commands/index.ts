@@ -4,7 +4,6 @@ import type { CliCommand } from '../command.js';
 export const commands: Record<string, () => Promise<CliCommand>> = {
   logits: async () => (await import('./logits.js')).command,
   generate: async () => (await import('./generate.js')).command,
-  serve: async () => (await import('./serve.js')).command,
   pack: async () => (await import('./pack.js')).command,
   tokenize: async () => (await import('./tokenize.js')).command,
 };
