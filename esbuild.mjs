@@ -2,6 +2,7 @@
 //   dist/extension.js  the VS Code extension (vscode is provided by the host)
 //   dist/sidecar.js    the engine process the extension supervises
 //   dist/cli.js        the `scout` command
+//   dist/webview.js    the chat view's page script (runs in the webview, a browser)
 // The native addon is not bundled: it is loaded from build/native at run time.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ const entries = [
   { in: 'src/extension/extension.ts', out: 'extension', external: ['vscode'] },
   { in: 'src/engine/sidecar.ts', out: 'sidecar', external: [] },
   { in: 'src/engine/cli/main.ts', out: 'cli', external: [] },
+  { in: 'src/extension/webview/main.ts', out: 'webview', external: [], platform: 'browser' },
 ].filter((e) => existsSync(e.in));
 
 const contexts = await Promise.all(
@@ -21,9 +23,9 @@ const contexts = await Promise.all(
       entryPoints: { [e.out]: e.in },
       outdir: 'dist',
       bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
+      platform: e.platform ?? 'node',
+      target: e.platform === 'browser' ? 'es2022' : 'node20',
+      format: e.platform === 'browser' ? 'iife' : 'cjs',
       sourcemap: true,
       minify: production,
       external: [...e.external, '*.node'],

@@ -150,10 +150,16 @@ export class SidecarSupervisor {
     const onAbort = () => cts.cancel();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await running.connection.sendRequest(type, params, cts.token);
+      // By method name: the generic overloads of sendRequest cannot be resolved for a generic `type`;
+      // this method's signature keeps callers typed.
+      return (await running.connection.sendRequest(type.method, params, cts.token)) as Result;
     } catch (e) {
       if (signal?.aborted) throw new EngineError('cancelled', 'cancelled', { cause: e });
-      if (this.running !== running) throw this.failure ?? new EngineError('internal', 'The Scout engine stopped while answering.', { cause: e });
+      if (this.running !== running)
+        throw (
+          this.failure ??
+          new EngineError('internal', 'The Scout engine stopped while answering.', { cause: e })
+        );
       throw toEngineError(e);
     } finally {
       signal?.removeEventListener('abort', onAbort);
@@ -184,13 +190,21 @@ export class SidecarSupervisor {
     clearInterval(running.heartbeat);
     const timeout = this.options.shutdownTimeoutMs ?? 2_000;
     try {
-      await withTimeout(running.connection.sendRequest(P.Shutdown.type, {}), timeout, () => new Error('shutdown timed out'));
+      await withTimeout(
+        running.connection.sendRequest(P.Shutdown.type, {}),
+        timeout,
+        () => new Error('shutdown timed out'),
+      );
     } catch (e) {
       this.options.log.warn(`engine did not shut down cleanly: ${toEngineError(e).message}`);
     }
     running.connection.dispose();
     running.child.stdin?.end();
-    const exitedInTime = await withTimeout(running.exited.then(() => true), timeout, () => new Error('exit timed out')).catch(() => false);
+    const exitedInTime = await withTimeout(
+      running.exited.then(() => true),
+      timeout,
+      () => new Error('exit timed out'),
+    ).catch(() => false);
     // Even after a clean exit, kill the group: anything the sidecar started must go with it.
     killTree(running.child);
     if (!exitedInTime) {
@@ -202,7 +216,14 @@ export class SidecarSupervisor {
 
   dispose(): Promise<void> {
     return this.stop().finally(() => {
-      for (const e of [this.stateEmitter, this.deltaEmitter, this.progressEmitter, this.failEmitter, this.restartEmitter]) e.dispose();
+      for (const e of [
+        this.stateEmitter,
+        this.deltaEmitter,
+        this.progressEmitter,
+        this.failEmitter,
+        this.restartEmitter,
+      ])
+        e.dispose();
     });
   }
 
@@ -226,33 +247,58 @@ export class SidecarSupervisor {
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const spawnError = new Promise<never>((_, reject) =>
-      child.once('error', (e) => reject(new EngineError('not_found', `Could not start the Scout engine: ${e.message}`, { cause: e }))),
+      child.once('error', (e) =>
+        reject(new EngineError('not_found', `Could not start the Scout engine: ${e.message}`, { cause: e })),
+      ),
     );
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       for (const line of text.split('\n')) if (line.trim()) log.info(`[engine] ${line}`);
     });
 
-    const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
+    );
     connection.onNotification(P.ChatDelta.type, (p) => this.deltaEmitter.fire(p));
     connection.onNotification(P.Progress.type, (p) => this.progressEmitter.fire(p));
-    connection.onNotification(P.Log.type, (p) => log[p.level](`[engine] ${p.message}${p.fields ? ' ' + JSON.stringify(p.fields) : ''}`));
+    connection.onNotification(P.Log.type, (p) =>
+      log[p.level](`[engine] ${p.message}${p.fields ? ' ' + JSON.stringify(p.fields) : ''}`),
+    );
     connection.onError(([e]) => log.error(`engine connection error: ${e.message}`));
     connection.listen();
 
     const exitBeforeReady = exited.then(() => {
-      throw new EngineError('internal', `The Scout engine exited during start-up (exit code ${child.exitCode ?? child.signalCode}). See the logs.`);
+      throw new EngineError(
+        'internal',
+        `The Scout engine exited during start-up (exit code ${child.exitCode ?? child.signalCode}). See the logs.`,
+      );
     });
     try {
       const init = await withTimeout(
-        Promise.race([connection.sendRequest(P.Initialize.type, this.options.initializeParams()), spawnError, exitBeforeReady]),
+        Promise.race([
+          connection.sendRequest(P.Initialize.type, this.options.initializeParams()),
+          spawnError,
+          exitBeforeReady,
+        ]),
         this.options.initializeTimeoutMs ?? 30_000,
         () => new EngineError('internal', 'The Scout engine did not answer `initialize` in time.'),
       );
       if (init.protocolVersion !== P.PROTOCOL_VERSION) {
-        throw new EngineError('protocol', `The Scout engine speaks protocol ${init.protocolVersion}, the extension ${P.PROTOCOL_VERSION}: reinstall the extension.`);
+        throw new EngineError(
+          'protocol',
+          `The Scout engine speaks protocol ${init.protocolVersion}, the extension ${P.PROTOCOL_VERSION}: reinstall the extension.`,
+        );
       }
-      log.info(`engine ${init.engineVersion} ready (pid ${child.pid}, backends: ${init.capabilities.backends.join(', ') || 'none'})`);
-      const running: Running = { child, connection, init, exited, heartbeat: this.startHeartbeat(child, connection) };
+      log.info(
+        `engine ${init.engineVersion} ready (pid ${child.pid}, backends: ${init.capabilities.backends.join(', ') || 'none'})`,
+      );
+      const running: Running = {
+        child,
+        connection,
+        init,
+        exited,
+        heartbeat: this.startHeartbeat(child, connection),
+      };
       this.running = running;
       child.once('exit', (code, signal) => this.onExit(running, code, signal));
       this.setState('running');
@@ -292,7 +338,10 @@ export class SidecarSupervisor {
     if (this.running !== running) return; // stopped on purpose
     this.running = undefined;
     killTree(running.child);
-    const error = new EngineError('internal', `The Scout engine stopped unexpectedly (${signal ?? `exit code ${code}`}).`);
+    const error = new EngineError(
+      'internal',
+      `The Scout engine stopped unexpectedly (${signal ?? `exit code ${code}`}).`,
+    );
     this.options.log.error(error.message);
     this.recordCrash(error);
     if (this.state_ === 'failed') return;

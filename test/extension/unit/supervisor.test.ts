@@ -5,7 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as P from '../../../src/engine/protocol.js';
 import { EngineError } from '../../../src/extension/errors.js';
 import { RestartBudget } from '../../../src/extension/sidecar/restartBudget.js';
-import { type SidecarState, SidecarSupervisor, type SupervisorOptions } from '../../../src/extension/sidecar/supervisor.js';
+import {
+  type SidecarState,
+  SidecarSupervisor,
+  type SupervisorOptions,
+} from '../../../src/extension/sidecar/supervisor.js';
 
 const responder = join(__dirname, '..', 'fixtures', 'responder.mjs');
 const quietLog = { debug() {}, info() {}, warn() {}, error() {} };
@@ -14,7 +18,12 @@ const supervisors: SidecarSupervisor[] = [];
 function supervise(env: Record<string, string> = {}, options: Partial<SupervisorOptions> = {}) {
   const s = new SidecarSupervisor({
     launch: () => ({ command: process.execPath, args: [responder], env: { ...process.env, ...env } }),
-    initializeParams: () => ({ protocolVersion: P.PROTOCOL_VERSION, clientName: 'test', clientVersion: '0', settings: {} }),
+    initializeParams: () => ({
+      protocolVersion: P.PROTOCOL_VERSION,
+      clientName: 'test',
+      clientVersion: '0',
+      settings: {},
+    }),
     log: quietLog,
     shutdownTimeoutMs: 500,
     ...options,
@@ -72,7 +81,11 @@ describe('SidecarSupervisor', () => {
 
   it('turns the sidecar error data into a typed EngineError', async () => {
     const s = supervise();
-    await expect(chat(s, 'bad')).rejects.toMatchObject({ name: 'EngineError', code: 'image', message: 'image: not a PNG' });
+    await expect(chat(s, 'bad')).rejects.toMatchObject({
+      name: 'EngineError',
+      code: 'image',
+      message: 'image: not a PNG',
+    });
   });
 
   it('cancels in the engine when the signal aborts', async () => {
@@ -121,8 +134,12 @@ describe('SidecarSupervisor', () => {
   });
 
   it('fails start-up with a clear error when the sidecar exits or speaks another protocol', async () => {
-    await expect(chat(supervise({ RESPONDER_EXIT_ON_INIT: '1' }), 'hi')).rejects.toThrow(/exited during start-up \(exit code 7\)/);
-    await expect(chat(supervise({ RESPONDER_PROTOCOL: '99' }), 'hi')).rejects.toMatchObject({ code: 'protocol' });
+    await expect(chat(supervise({ RESPONDER_EXIT_ON_INIT: '1' }), 'hi')).rejects.toThrow(
+      /exited during start-up \(exit code 7\)/,
+    );
+    await expect(chat(supervise({ RESPONDER_PROTOCOL: '99' }), 'hi')).rejects.toMatchObject({
+      code: 'protocol',
+    });
   });
 
   it('stops gracefully, and kills the whole tree of a sidecar that ignores shutdown', async () => {
@@ -131,7 +148,12 @@ describe('SidecarSupervisor', () => {
     await chat(graceful, 'hi');
     const stubborn = supervise({ RESPONDER_IGNORE_SHUTDOWN: '1', RESPONDER_GRANDCHILD: join(dir, 'b') });
     await chat(stubborn, 'hi');
-    const pids = [graceful.pid!, stubborn.pid!, Number(readFileSync(join(dir, 'a'), 'utf8')), Number(readFileSync(join(dir, 'b'), 'utf8'))];
+    const pids = [
+      graceful.pid!,
+      stubborn.pid!,
+      Number(readFileSync(join(dir, 'a'), 'utf8')),
+      Number(readFileSync(join(dir, 'b'), 'utf8')),
+    ];
     expect(pids.every(alive)).toBe(true);
     await Promise.all([graceful.stop(), stubborn.stop()]);
     await new Promise((r) => setTimeout(r, 100)); // let the kernel reap the grandchildren

@@ -1,0 +1,154 @@
+/**
+ * What the features call: one typed method per protocol operation, over the supervised sidecar.
+ *
+ * Streams are joined back to their request here: chat deltas and progress notifications arrive tagged
+ * with an id this client chose, and are routed to the caller's callback for that request only.
+ * The client also remembers which model the features want, so that after a crash restart (which
+ * loses the model) the next request loads it again instead of failing.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ChatMessage, ContentPart, GenerationParams } from '../../engine/backend.js';
+import * as P from '../../engine/protocol.js';
+import { EngineError } from '../errors.js';
+import type { SidecarSupervisor } from './supervisor.js';
+
+export interface ProgressSink {
+  (p: P.ProgressParams): void;
+}
+
+export class ScoutClient {
+  private loaded: P.LoadedModel | undefined;
+  private loading: Promise<P.LoadedModel> | undefined;
+  /** Repositories the running sidecar holds a pack of: only those may be named as `repoRoot`. */
+  private readonly packed = new Map<string, P.RepoPackResult>();
+
+  constructor(readonly supervisor: SidecarSupervisor) {
+    supervisor.onDidChangeState((s) => {
+      if (s === 'running') return;
+      this.loaded = undefined;
+      this.packed.clear();
+    });
+  }
+
+  packOf(root: string): P.RepoPackResult | undefined {
+    return this.packed.get(root);
+  }
+
+  get model(): P.LoadedModel | undefined {
+    return this.loaded;
+  }
+
+  status(signal?: AbortSignal): Promise<P.StatusResult> {
+    return this.supervisor.request(P.Status.type, {}, signal);
+  }
+
+  listModels(signal?: AbortSignal): Promise<P.ModelEntry[]> {
+    return this.supervisor.request(P.ModelList.type, {}, signal).then((r) => r.models);
+  }
+
+  /** Loads the settings' model (or `path`/`endpoint`), reporting progress; concurrent callers share one load. */
+  loadModel(
+    options: { path?: string; endpoint?: string } = {},
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<P.LoadedModel> {
+    if (this.loading) return this.loading;
+    const progressToken = randomUUID();
+    this.loading = this.withProgress(progressToken, onProgress, () =>
+      this.supervisor.request(P.ModelLoad.type, { ...options, progressToken }, signal),
+    )
+      .then((m) => (this.loaded = m))
+      .finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  /** The loaded model, loading the configured one first if none is. */
+  async ensureModel(onProgress?: ProgressSink, signal?: AbortSignal): Promise<P.LoadedModel> {
+    if (this.loaded && this.supervisor.state === 'running') return this.loaded;
+    const status = await this.status(signal);
+    if (status.model) return (this.loaded = status.model);
+    return this.loadModel({}, onProgress, signal);
+  }
+
+  async unloadModel(): Promise<void> {
+    if (this.supervisor.state !== 'running') return;
+    await this.supervisor.request(P.ModelUnload.type, {});
+    this.loaded = undefined;
+  }
+
+  async pack(
+    params: Omit<P.RepoPackParams, 'progressToken'>,
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<P.RepoPackResult> {
+    const progressToken = randomUUID();
+    const result = await this.withProgress(progressToken, onProgress, () =>
+      this.supervisor.request(P.RepoPack.type, { ...params, progressToken }, signal),
+    );
+    this.packed.set(params.root, result);
+    return result;
+  }
+
+  /** Streams a chat answer to `onDelta`; resolves with the whole answer, rejects with EngineError. */
+  async chat(
+    request: { messages: ChatMessage[]; params?: GenerationParams; repoRoot?: string },
+    onDelta: (delta: P.ChatDeltaParams) => void,
+    signal?: AbortSignal,
+    onProgress?: ProgressSink,
+  ): Promise<P.ChatResult> {
+    await this.ensureModel(onProgress, signal);
+    const requestId = randomUUID();
+    const sub = this.supervisor.onChatDelta((d) => d.requestId === requestId && onDelta(d));
+    try {
+      return await this.supervisor.request(
+        P.Chat.type,
+        { ...request, messages: request.messages.map(toWire), requestId },
+        signal,
+      );
+    } finally {
+      sub.dispose();
+    }
+  }
+
+  async complete(
+    params: Omit<P.CompleteParams, 'requestId'>,
+    signal?: AbortSignal,
+  ): Promise<P.CompleteResult> {
+    await this.ensureModel(undefined, signal);
+    return this.supervisor.request(P.Complete.type, { ...params, requestId: randomUUID() }, signal);
+  }
+
+  private async withProgress<T>(
+    token: string,
+    onProgress: ProgressSink | undefined,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const sub = onProgress && this.supervisor.onProgress((p) => p.token === token && onProgress(p));
+    try {
+      return await run();
+    } finally {
+      sub?.dispose();
+    }
+  }
+}
+
+/**
+ * Images travel as base64 text: JSON has no bytes, and a Uint8Array would serialize as an object
+ * with one key per byte. The sidecar decodes `data` back to bytes (see the report on the protocol).
+ */
+function toWire(message: ChatMessage): ChatMessage {
+  if (typeof message.content === 'string') return message;
+  return {
+    role: message.role,
+    content: message.content.map((part): ContentPart => {
+      if (part.type !== 'image') return part;
+      if (!(part.data instanceof Uint8Array))
+        throw new EngineError('invalid_argument', 'image data must be bytes');
+      return {
+        type: 'image',
+        mimeType: part.mimeType,
+        data: Buffer.from(part.data).toString('base64') as unknown as Uint8Array,
+      };
+    }),
+  };
+}
