@@ -8,7 +8,8 @@
 import type { Citation } from '../protocol.js';
 
 // A path made of word characters, dots, dashes and slashes with an extension, then :line or :line-line.
-const CITATION = /(?<![\w./-])((?:[\w.-]+\/)*[\w.-]+\.[A-Za-z0-9]+):(\d{1,7})(?:-(\d{1,7}))?(?=[^\d-]|-[^\d])/g;
+const CITATION =
+  /(?<![\w./-])((?:[\w.-]+\/)*[\w.-]+\.[A-Za-z0-9]+):(\d{1,7})(?:-(\d{1,7}))?(?=[^\d-]|-[^\d])/g;
 // Longest tail kept between pushes: enough for a long path and line range still being streamed.
 const MAX_PENDING = 512;
 

@@ -133,7 +133,8 @@ export class PromptCache {
     const keep: Entry[] = [];
     for (const e of this.idle) {
       bytes += e.seq.kvBytes;
-      if (keep.length + reserveEntries < this.options.maxEntries && bytes <= this.options.maxBytes) keep.push(e);
+      if (keep.length + reserveEntries < this.options.maxEntries && bytes <= this.options.maxBytes)
+        keep.push(e);
       else e.seq.dispose();
     }
     this.idle = keep;

@@ -1,0 +1,244 @@
+/**
+ * The built-in engine as a `Backend`: Scout's own Llama 4 model, its tokenizer and chat format, and the
+ * prompt cache that makes a second question about the same repository skip the shared prefill.
+ *
+ * A request: format → tokens → take the cached sequence with the longest common prefix → evaluate the
+ * rest → sample, decoding incrementally and watching stop sequences → return the sequence to the cache
+ * with exactly the tokens its KV cache holds.
+ */
+import { basename } from 'node:path';
+import type {
+  Backend,
+  ChatMessage,
+  ChatRequest,
+  CompletionRequest,
+  GenerationParams,
+  GenerationResult,
+  ModelInfo,
+} from '../backend.js';
+import { isScoutError, ScoutError } from '../errors.js';
+import { TextModel, type WeightFormat } from '../native/engine.js';
+import { formatLlama4Chat } from '../prompt/index.js';
+import type { ChatMessage as PromptMessage } from '../prompt/index.js';
+import type { BpeTokenizer } from '../tokenizer/bpe.js';
+import { loadTokenizer } from '../tokenizer/load.js';
+import { ComputeQueue, type Priority } from './compute-queue.js';
+import { PromptCache, type PromptCacheStats } from './prompt-cache.js';
+import { StopTextFilter } from './stop-text.js';
+
+export interface NativeBackendOptions {
+  model: string;
+  weights?: WeightFormat;
+  threads?: number;
+  /** Positions each sequence holds (prompt + answer). Default: min(model maximum, 32768). */
+  contextSize?: number;
+  /** KV bytes idle cached prefixes may hold. Default 4 GiB. */
+  cacheBytes?: number;
+  signal?: AbortSignal;
+  onProgress?: (message: string, done?: number, total?: number) => void;
+}
+
+const DEFAULT_CONTEXT = 32_768;
+const DEFAULT_MAX_TOKENS = 1024;
+const COMPLETION_MAX_TOKENS = 128;
+
+/** Instruction prompt for fill-in-the-middle completions (Llama 4's FIM tokens have no documented use). */
+const FILL_SYSTEM =
+  'You complete code. Reply with only the code that belongs at <CURSOR>: no explanation, no code fences, ' +
+  'nothing that is already before or after the cursor.';
+
+function toPromptMessages(messages: readonly ChatMessage[]): PromptMessage[] {
+  return messages.map((m) => {
+    if (typeof m.content === 'string') return { role: m.role, content: m.content };
+    const parts = m.content.map((p) => {
+      if (p.type === 'image')
+        throw new ScoutError(
+          'image',
+          'images need the Llama 4 vision encoder, which this engine does not have yet',
+        );
+      return { type: 'text' as const, text: p.text };
+    });
+    return { role: m.role, content: parts };
+  });
+}
+
+export class NativeBackend implements Backend {
+  readonly kind = 'native' as const;
+  private readonly queue = new ComputeQueue();
+  private readonly cache: PromptCache;
+
+  constructor(
+    readonly model: TextModel,
+    readonly tokenizer: BpeTokenizer,
+    readonly contextSize: number,
+    cacheBytes: number,
+  ) {
+    this.cache = new PromptCache(model, { capacity: contextSize, maxBytes: cacheBytes, maxEntries: 8 });
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    return [{ id: basename(this.model.dir), source: this.model.dir, contextLength: this.contextSize }];
+  }
+
+  async chat(
+    request: ChatRequest,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> {
+    const ids = formatLlama4Chat(this.tokenizer, toPromptMessages(request.messages)).ids;
+    return this.run(ids, request.params ?? {}, onDelta, 'background', signal);
+  }
+
+  async complete(
+    request: CompletionRequest,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> {
+    const params: GenerationParams = { maxTokens: COMPLETION_MAX_TOKENS, ...request.params };
+    let ids: number[];
+    if (request.suffix === undefined) {
+      ids = [this.model.config.bosTokenId, ...this.tokenizer.encode(request.prompt)];
+    } else {
+      const user = `${request.prompt}<CURSOR>${request.suffix}`;
+      ids = formatLlama4Chat(this.tokenizer, [
+        { role: 'system', content: FILL_SYSTEM },
+        { role: 'user', content: user },
+      ]).ids;
+    }
+    return this.run(ids, params, onDelta, 'interactive', signal, 'completion');
+  }
+
+  cacheStats(): PromptCacheStats {
+    return this.cache.stats();
+  }
+
+  async dispose(): Promise<void> {
+    this.cache.clear();
+    this.model.dispose();
+  }
+
+  private async run(
+    ids: number[],
+    params: GenerationParams,
+    onDelta: (text: string) => void,
+    priority: Priority,
+    signal?: AbortSignal,
+    replaceKey?: string,
+  ): Promise<GenerationResult> {
+    const maxTokens = params.maxTokens ?? DEFAULT_MAX_TOKENS;
+    if (!Number.isSafeInteger(maxTokens) || maxTokens < 1)
+      throw new ScoutError('invalid_argument', `maxTokens must be a positive integer, got ${maxTokens}`);
+    if (ids.length >= this.contextSize)
+      throw new ScoutError(
+        'invalid_argument',
+        `the prompt has ${ids.length} tokens but the context holds ${this.contextSize}: ask about less, or load with a larger context`,
+      );
+    const budget = Math.min(maxTokens, this.contextSize - ids.length);
+    return this.queue.run(() => this.generate(ids, params, budget, onDelta, signal), {
+      priority,
+      ...(replaceKey ? { replaceKey } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  private async generate(
+    ids: number[],
+    params: GenerationParams,
+    maxTokens: number,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> {
+    const started = performance.now();
+    const lease = this.cache.acquire(ids);
+    // Stop sequences end generation early: a local controller follows the caller's signal.
+    const local = new AbortController();
+    const follow = () => local.abort();
+    signal?.addEventListener('abort', follow, { once: true });
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+    const filter = new StopTextFilter(params.stop ?? []);
+    const eos = new Set(this.model.config.eosTokenIds);
+    let firstAt = 0;
+    let generated: number[] = [];
+    let discarded = false;
+    try {
+      const result = await lease.seq.generate(ids.slice(lease.reused), {
+        maxTokens,
+        temperature: params.temperature ?? 0,
+        topK: params.topK ?? 0,
+        topP: params.topP ?? 1,
+        minP: params.minP ?? 0,
+        repetitionPenalty: params.repetitionPenalty ?? 1,
+        seed: params.seed ?? 0,
+        signal: local.signal,
+        onToken: (id) => {
+          if (firstAt === 0) firstAt = performance.now();
+          if (eos.has(id) || filter.done) return;
+          const text = filter.push(decoder.decode(this.tokenizer.bytesOf(id), { stream: true }));
+          if (text) onDelta(text);
+          if (filter.done) local.abort();
+        },
+      });
+      generated = result.tokens;
+      const tail = filter.push(decoder.decode()) + filter.flush();
+      if (tail) onDelta(tail);
+      const ended = performance.now();
+      const finishReason =
+        filter.done || result.stopReason === 'eos' || result.stopReason === 'stop_sequence'
+          ? 'stop'
+          : result.stopReason === 'cancelled'
+            ? 'cancelled'
+            : 'length';
+      return {
+        text: filter.text,
+        finishReason,
+        stats: {
+          promptTokens: ids.length,
+          reusedTokens: lease.reused,
+          completionTokens: generated.length,
+          prefillMs: Math.round((firstAt || ended) - started),
+          ttftMs: Math.round((firstAt || ended) - started),
+          decodeTokS:
+            generated.length > 1 && ended > firstAt
+              ? ((generated.length - 1) * 1000) / (ended - firstAt)
+              : null,
+        },
+      };
+    } catch (e) {
+      // A typed failure (cancellation, bad parameters) leaves the sequence at a known position, so
+      // its cache stays useful; anything else means its state cannot be trusted.
+      if (!isScoutError(e)) {
+        discarded = true;
+        this.cache.discard(lease);
+      }
+      throw e;
+    } finally {
+      signal?.removeEventListener('abort', follow);
+      if (!discarded) {
+        // The cache holds the prompt and every generated token but the last (sampled, never evaluated).
+        this.cache.release(lease, [...ids, ...generated].slice(0, lease.seq.position));
+      }
+    }
+  }
+}
+
+/** Loads the model and its tokenizer from a Hugging Face folder. */
+export async function createNativeBackend(options: NativeBackendOptions): Promise<NativeBackend> {
+  options.onProgress?.('loading the tokenizer');
+  const tokenizer = await loadTokenizer(options.model);
+  options.onProgress?.('loading the weights');
+  const model = await TextModel.load(options.model, {
+    weights: options.weights ?? 'f32',
+    threads: options.threads ?? 0,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onProgress: (done, total) => options.onProgress?.('loading the weights', done, total),
+  });
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    model.dispose();
+    throw new ScoutError(
+      'model_mismatch',
+      `the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary is ${model.config.vocabSize}`,
+    );
+  }
+  const contextSize = options.contextSize ?? Math.min(model.config.maxPositionEmbeddings, DEFAULT_CONTEXT);
+  return new NativeBackend(model, tokenizer, contextSize, options.cacheBytes ?? 4 * 1024 ** 3);
+}

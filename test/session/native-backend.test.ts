@@ -1,0 +1,103 @@
+/**
+ * The built-in engine behind the Backend interface, on a tiny random model with the real Llama 4
+ * vocabulary: chat formatting, streaming, stop sequences, and prefix reuse proven by the counters and
+ * by logits-identical answers.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatMessage } from '../../src/engine/backend.js';
+import { ScoutError } from '../../src/engine/errors.js';
+import { createNativeBackend, type NativeBackend } from '../../src/engine/session/native-backend.js';
+import { chatModelDir } from '../fixtures/chat-model.js';
+
+let backend: NativeBackend;
+
+beforeAll(async () => {
+  backend = await createNativeBackend({ model: await chatModelDir(), contextSize: 2048 });
+}, 120_000);
+afterAll(() => backend?.dispose());
+
+const BASE: ChatMessage = {
+  role: 'system',
+  content:
+    'You answer questions about the repository below.\n' +
+    'export function add(a, b) { return a + b; }\n'.repeat(20),
+};
+
+describe('NativeBackend', () => {
+  it('streams deltas whose concatenation is the answer', async () => {
+    const deltas: string[] = [];
+    const r = await backend.chat(
+      { messages: [BASE, { role: 'user', content: 'What does add do?' }], params: { maxTokens: 12 } },
+      (d) => deltas.push(d),
+    );
+    expect(deltas.join('')).toBe(r.text);
+    expect(r.stats.completionTokens).toBeGreaterThan(0);
+    expect(r.stats.completionTokens).toBeLessThanOrEqual(12);
+    expect(['stop', 'length']).toContain(r.finishReason);
+  });
+
+  it('reuses the shared prefix of a second question and answers exactly as a cold run does', async () => {
+    const ask = (q: string) =>
+      backend.chat({ messages: [BASE, { role: 'user', content: q }], params: { maxTokens: 8 } }, () => {});
+    const first = await ask('Where is add defined?');
+    const second = await ask('Who calls add?');
+    // The system turn is a byte-identical prefix: its tokens were not evaluated again.
+    expect(second.stats.reusedTokens).toBeGreaterThan(200);
+    expect(second.stats.reusedTokens).toBeLessThan(second.stats.promptTokens);
+    expect(first.stats.promptTokens).toBeGreaterThan(200);
+
+    const cold = await createNativeBackend({ model: backend.model.dir, contextSize: 2048 });
+    try {
+      const coldAnswer = await cold.chat(
+        { messages: [BASE, { role: 'user', content: 'Who calls add?' }], params: { maxTokens: 8 } },
+        () => {},
+      );
+      expect(coldAnswer.stats.reusedTokens).toBe(0);
+      expect(coldAnswer.text).toBe(second.text);
+    } finally {
+      await cold.dispose();
+    }
+    expect(backend.cacheStats().hits).toBeGreaterThan(0);
+  });
+
+  it('ends the text before a stop sequence and never streams part of it', async () => {
+    const plain = await backend.chat(
+      { messages: [{ role: 'user', content: 'Say something.' }], params: { maxTokens: 24 } },
+      () => {},
+    );
+    expect(plain.text.length).toBeGreaterThan(4);
+    const stop = plain.text.slice(2, 4);
+    const deltas: string[] = [];
+    const r = await backend.chat(
+      { messages: [{ role: 'user', content: 'Say something.' }], params: { maxTokens: 24, stop: [stop] } },
+      (d) => deltas.push(d),
+    );
+    expect(r.finishReason).toBe('stop');
+    expect(r.text).toBe(plain.text.slice(0, plain.text.indexOf(stop)));
+    expect(deltas.join('')).toBe(r.text);
+  });
+
+  it('completes code and cancels on request', async () => {
+    const r = await backend.complete({ prompt: 'function add(a, b) {\n  return', suffix: '\n}\n' }, () => {});
+    expect(r.stats.promptTokens).toBeGreaterThan(10);
+    const controller = new AbortController();
+    const cancelled = await backend.chat(
+      { messages: [{ role: 'user', content: 'Talk for a long time.' }], params: { maxTokens: 1500 } },
+      () => controller.abort(),
+      controller.signal,
+    );
+    expect(cancelled.finishReason).toBe('cancelled');
+    expect(cancelled.stats.completionTokens).toBeLessThan(1500);
+  });
+
+  it('rejects what it cannot do with typed errors', async () => {
+    const image = { type: 'image' as const, data: new Uint8Array([1]), mimeType: 'image/png' };
+    await expect(
+      backend.chat({ messages: [{ role: 'user', content: [image] }] }, () => {}),
+    ).rejects.toMatchObject({ code: 'image' });
+    const huge = 'word '.repeat(3000);
+    const err = await backend.chat({ messages: [{ role: 'user', content: huge }] }, () => {}).catch((e) => e);
+    expect(err).toBeInstanceOf(ScoutError);
+    expect(err.code).toBe('invalid_argument');
+  });
+});
