@@ -9,6 +9,7 @@ import type { ProgressParams } from '../engine/protocol.js';
 import { progressText } from './chat/answer.js';
 import type { ChatViewProvider } from './chat/chatView.js';
 import type { EngineStatus } from './engineStatus.js';
+import { checkEndpoint } from './endpoint.js';
 import { EngineError } from './errors.js';
 import { formatTokens } from './format.js';
 import { checkImage, screenshotPrompt } from './images.js';
@@ -170,20 +171,6 @@ async function selectModelFolder(): Promise<void> {
   await config.update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
   await config.update('endpoint', undefined, vscode.ConfigurationTarget.Global);
   await vscode.commands.executeCommand('scout.loadModel');
-}
-
-/** Validates the URL here: a typo should fail in the input box, not on the first question. */
-export function checkEndpoint(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return 'Enter a URL such as http://localhost:8000/v1';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    return 'The server must be reached over http or https';
-  if (url.username || url.password) return 'Put no credentials in the URL';
-  return undefined;
 }
 
 async function useEndpoint(): Promise<void> {

@@ -14,7 +14,7 @@ export interface CitationMatch {
 // A relative or absolute path with an extension, then :line or :line-line. Not preceded by a word
 // character or "/" (so URLs' host:port are not taken), not followed by more digits.
 const PATTERN =
-  /(?<![\w/:.])((?:\.{0,2}\/)?(?:[\w@.-]+\/)*[\w@.-]+\.[A-Za-z0-9]{1,10}):(\d{1,7})(?:-(\d{1,7}))?(?!\d)/g;
+  /(?<![\w/:.])((?:\.{0,2}\/)?(?:[\w@.-]+\/)*[\w@.-]+\.[A-Za-z][A-Za-z0-9]{0,9}):(\d{1,7})(?:-(\d{1,7}))?(?!\d)/g;
 
 export function findCitations(text: string): CitationMatch[] {
   const matches: CitationMatch[] = [];
