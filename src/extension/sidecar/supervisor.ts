@@ -101,6 +101,26 @@ function killTree(child: ChildProcess): void {
   }
 }
 
+const LEVELS = new Set(['debug', 'info', 'warn', 'error']);
+
+function logEngineLine(log: SupervisorLog, line: string): void {
+  try {
+    const record = JSON.parse(line) as { level?: unknown; message?: unknown; time?: unknown } & Record<
+      string,
+      unknown
+    >;
+    if (typeof record.level === 'string' && LEVELS.has(record.level) && typeof record.message === 'string') {
+      const { level, message, time: _time, ...fields } = record;
+      const extra = Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
+      log[level as P.LogParams['level']](`[engine] ${message}${extra}`);
+      return;
+    }
+  } catch {
+    // not a log record: raw output
+  }
+  log.warn(`[engine] ${line}`);
+}
+
 export class SidecarSupervisor {
   private state_: SidecarState = 'stopped';
   private running: Running | undefined;
@@ -251,9 +271,16 @@ export class SidecarSupervisor {
         reject(new EngineError('not_found', `Could not start the Scout engine: ${e.message}`, { cause: e })),
       ),
     );
-    child.stderr?.setEncoding('utf8').on('data', (text: string) => {
-      for (const line of text.split('\n')) if (line.trim()) log.info(`[engine] ${line}`);
+    // stderr carries every log record as a JSON line (the same records also arrive as `log`
+    // notifications, which are therefore not logged again) plus whatever native code prints before
+    // dying (CUDA errors, aborts): those raw lines are warnings.
+    let partial = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim()) logEngineLine(log, line);
     });
+    child.stderr?.on('end', () => partial.trim() && logEngineLine(log, partial));
 
     const connection = createMessageConnection(
       new StreamMessageReader(child.stdout!),

@@ -79,6 +79,21 @@ describe('SidecarSupervisor', () => {
     expect(s.state).toBe('running');
   });
 
+  it('logs engine stderr records at their level, and raw native output as warnings', async () => {
+    const lines: string[] = [];
+    const log = {
+      debug() {},
+      info: (m: string) => lines.push(`info ${m}`),
+      warn: (m: string) => lines.push(`warn ${m}`),
+      error() {},
+    };
+    const s = supervise({}, { log });
+    await chat(s, 'hi');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(lines).toContain('info [engine] initialized {"client":"test"}');
+    expect(lines).toContain('warn [engine] CUDA error: raw text');
+  });
+
   it('turns the sidecar error data into a typed EngineError', async () => {
     const s = supervise();
     await expect(chat(s, 'bad')).rejects.toMatchObject({
