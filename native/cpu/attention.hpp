@@ -27,7 +27,7 @@ struct AttentionParams {
   int64_t n_heads = 0;     // query heads
   int64_t n_kv_heads = 0;  // query head h reads KV head h / (n_heads / n_kv_heads)
   int64_t head_dim = 0;
-  float scale = 0.0f;      // multiplies q.k
+  float scale = 0.0f;  // multiplies q.k
   // 0: causal over the whole history. C > 0: chunked ("iRoPE" local) attention, a key at pk is
   // visible to a query at pq iff pk <= pq and floor(pk / C) == floor(pq / C).
   int64_t chunk = 0;
@@ -40,6 +40,8 @@ void attention(ThreadPool& pool, const AttentionParams& params, const KvPages& k
                int64_t T, float* out);
 
 // The first key position a query at `pos` may see.
-inline int64_t first_visible_key(int64_t pos, int64_t chunk) { return chunk > 0 ? pos / chunk * chunk : 0; }
+inline int64_t first_visible_key(int64_t pos, int64_t chunk) {
+  return chunk > 0 ? pos / chunk * chunk : 0;
+}
 
 }  // namespace scout::cpu

@@ -66,7 +66,7 @@ __attribute__((target("avx2,fma"))) inline __m256i tail_mask8(int64_t n) {
 
 template <WeightType W, int NT>
 __attribute__((target("avx2,fma"))) void dots_avx2(const uint8_t* w, const float* x, int64_t ldx, int64_t K,
-                                                  float* out) {
+                                                   float* out) {
   __m256 a0[NT], a1[NT];
   for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm256_setzero_ps();
   int64_t k = 0;
@@ -102,7 +102,7 @@ __attribute__((target("avx512f"))) inline __m512 load16_w(const uint8_t* w, int6
 
 template <WeightType W, int NT>
 __attribute__((target("avx512f"))) void dots_avx512(const uint8_t* w, const float* x, int64_t ldx, int64_t K,
-                                                   float* out) {
+                                                    float* out) {
   __m512 a0[NT], a1[NT];
   for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm512_setzero_ps();
   int64_t k = 0;
@@ -124,7 +124,8 @@ __attribute__((target("avx512f"))) void dots_avx512(const uint8_t* w, const floa
       widen_tail<W>(w, k, n, 16, wt);
       wv = _mm512_load_ps(wt);
     }
-    for (int t = 0; t < NT; ++t) a0[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x + t * ldx + k), a0[t]);
+    for (int t = 0; t < NT; ++t)
+      a0[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x + t * ldx + k), a0[t]);
   }
   for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(_mm512_add_ps(a0[t], a1[t]));
 }
@@ -168,13 +169,17 @@ RowKernels kernels_for(Isa isa) {
 }
 
 RowKernels& kernels() {
-  static RowKernels k = kernels_for(cpu_has(Isa::Avx512) ? Isa::Avx512 : cpu_has(Isa::Avx2) ? Isa::Avx2 : Isa::Scalar);
+  static RowKernels k = kernels_for(cpu_has(Isa::Avx512) ? Isa::Avx512
+                                    : cpu_has(Isa::Avx2) ? Isa::Avx2
+                                                         : Isa::Scalar);
   return k;
 }
 
 }  // namespace
 
-Isa kernel_isa() { return kernels().isa; }
+Isa kernel_isa() {
+  return kernels().isa;
+}
 
 bool set_kernel_isa(Isa isa) {
   if (!cpu_has(isa)) return false;

@@ -44,9 +44,7 @@ Matrix Matrix::borrow(WeightType type, int64_t rows, int64_t cols, const uint8_t
 void Matrix::row_to_f32(int64_t r, float* out) const {
   const uint8_t* p = row(r);
   switch (type_) {
-    case WeightType::F32:
-      std::memcpy(out, p, row_bytes());
-      return;
+    case WeightType::F32: std::memcpy(out, p, row_bytes()); return;
     case WeightType::BF16:
       for (int64_t k = 0; k < cols_; ++k) {
         uint16_t v;

@@ -41,7 +41,9 @@ void rope_interleaved(float* x, int64_t heads, int64_t pairs, const float* cos, 
   }
 }
 
-float sigmoid(float x) { return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x)))); }
+float sigmoid(float x) {
+  return static_cast<float>(1.0 / (1.0 + std::exp(-static_cast<double>(x))));
+}
 
 int64_t argmax(const float* x, int64_t n) {
   int64_t best = 0;

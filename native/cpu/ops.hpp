@@ -27,5 +27,4 @@ float sigmoid(float x);
 // Index of the largest value; ties go to the lowest index. n >= 1.
 int64_t argmax(const float* x, int64_t n);
 
-
 }  // namespace scout::cpu

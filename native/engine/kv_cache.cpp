@@ -15,7 +15,8 @@ KvCache::KvCache(const TextConfig& config, int64_t capacity)
     : capacity_(capacity),
       chunk_(config.attention_chunk_size),
       // Without chunking (chunk 0) a RoPE layer would need the whole history like a global one.
-      ring_slots_(config.attention_chunk_size > 0 ? std::min(config.attention_chunk_size, capacity) : capacity),
+      ring_slots_(config.attention_chunk_size > 0 ? std::min(config.attention_chunk_size, capacity)
+                                                  : capacity),
       kv_width_(config.num_key_value_heads * config.head_dim) {
   if (capacity < 1) throw Error(ErrorCode::InvalidArgument, "sequence capacity must be at least 1");
   layers_.resize(static_cast<size_t>(config.num_hidden_layers));
@@ -94,14 +95,16 @@ void KvCache::abort_eval() {
   const float* src = saved_.data();
   for (Layer& l : layers_) {
     if (!l.ring) continue;
-    for (int64_t q = saved_from_; q < saved_to_; ++q, src += row) std::memcpy(l.view.key(q), src, row * sizeof(float));
+    for (int64_t q = saved_from_; q < saved_to_; ++q, src += row)
+      std::memcpy(l.view.key(q), src, row * sizeof(float));
   }
   pending_ = 0;
   saved_.clear();
 }
 
 int64_t KvCache::truncate(int64_t n) {
-  if (n < 0) throw Error(ErrorCode::InvalidArgument, "truncate: position must be >= 0, got " + std::to_string(n));
+  if (n < 0)
+    throw Error(ErrorCode::InvalidArgument, "truncate: position must be >= 0, got " + std::to_string(n));
   int64_t keep = std::min(n, position_);
   // A query at `keep` needs the ring entries of [chunk start, keep); if some have been
   // overwritten, fall back to the chunk start, where nothing earlier is needed.

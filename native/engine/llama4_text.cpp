@@ -16,8 +16,8 @@ namespace scout {
 TextModel::TextModel(const TextConfig& config, const TextWeights& weights, cpu::ThreadPool& pool)
     : config_(config), weights_(weights), pool_(pool), inv_freq_(rope_inv_freq(config)) {}
 
-void TextModel::forward(std::span<const int32_t> tokens, int64_t p0, KvCache& cache, Logits mode, float* logits,
-                        const std::atomic<bool>* cancel) const {
+void TextModel::forward(std::span<const int32_t> tokens, int64_t p0, KvCache& cache, Logits mode,
+                        float* logits, const std::atomic<bool>* cancel) const {
   const auto T = static_cast<int64_t>(tokens.size());
   const int64_t D = config_.hidden_size;
 
@@ -35,12 +35,14 @@ void TextModel::forward(std::span<const int32_t> tokens, int64_t p0, KvCache& ca
   // Final norm and lm_head (§2.4), only on the rows asked for.
   const int64_t first = mode == Logits::Last ? T - 1 : 0, rows = T - first;
   std::vector<float> y(static_cast<size_t>(rows * D));
-  cpu::rmsnorm(&x[first * D], weights_.final_norm.data(), rows, D, static_cast<float>(config_.rms_norm_eps), y.data());
+  cpu::rmsnorm(&x[first * D], weights_.final_norm.data(), rows, D, static_cast<float>(config_.rms_norm_eps),
+               y.data());
   cpu::matmul(pool_, y.data(), rows, weights_.lm_head, logits);
 }
 
 // §2.2 steps 1-8: x += o_proj(attention(q, k, v)).
-void TextModel::attention_block(int64_t layer, int64_t p0, int64_t T, KvCache& cache, std::vector<float>& x) const {
+void TextModel::attention_block(int64_t layer, int64_t p0, int64_t T, KvCache& cache,
+                                std::vector<float>& x) const {
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
   const int64_t D = config_.hidden_size, d = config_.head_dim;
   const int64_t Hq = config_.num_attention_heads, Hkv = config_.num_key_value_heads;
@@ -91,7 +93,8 @@ void TextModel::ffn_block(int64_t layer, int64_t T, std::vector<float>& x) const
   const LayerWeights& w = weights_.layers[static_cast<size_t>(layer)];
   const int64_t D = config_.hidden_size;
   std::vector<float> b(static_cast<size_t>(T * D)), out(b.size());  // [T, D]
-  cpu::rmsnorm(x.data(), w.post_attention_norm.data(), T, D, static_cast<float>(config_.rms_norm_eps), b.data());
+  cpu::rmsnorm(x.data(), w.post_attention_norm.data(), T, D, static_cast<float>(config_.rms_norm_eps),
+               b.data());
   if (w.is_moe)
     moe(w.moe, b.data(), T, out.data());
   else

@@ -14,7 +14,9 @@
 namespace scout {
 namespace {
 
-void invalid(const std::string& message) { throw Error(ErrorCode::InvalidArgument, message); }
+void invalid(const std::string& message) {
+  throw Error(ErrorCode::InvalidArgument, message);
+}
 
 class CpuModel;
 
@@ -26,7 +28,8 @@ class CpuSequence final : public Sequence {
   int64_t capacity() const override { return cache_.capacity(); }
   uint64_t kv_bytes() const override { return cache_.bytes(); }
   int64_t truncate(int64_t n) override { return cache_.truncate(n); }
-  void eval(std::span<const int32_t> tokens, Logits mode, float* out, const std::atomic<bool>* cancel) override;
+  void eval(std::span<const int32_t> tokens, Logits mode, float* out,
+            const std::atomic<bool>* cancel) override;
 
  private:
   const CpuModel& model_;
@@ -35,8 +38,8 @@ class CpuSequence final : public Sequence {
 
 class CpuModel final : public Model {
  public:
-  CpuModel(std::unique_ptr<Checkpoint> checkpoint, const LoadOptions& options, const std::atomic<bool>* cancel,
-           const ProgressFn& progress)
+  CpuModel(std::unique_ptr<Checkpoint> checkpoint, const LoadOptions& options,
+           const std::atomic<bool>* cancel, const ProgressFn& progress)
       : checkpoint_(std::move(checkpoint)),
         weights_(bind_text_weights(*checkpoint_, options.weights, cancel, progress)),
         pool_(options.threads),
@@ -48,8 +51,8 @@ class CpuModel final : public Model {
   std::unique_ptr<Sequence> new_sequence(int64_t max_tokens) override {
     const int64_t limit = config().max_position_embeddings;
     if (max_tokens < 1 || max_tokens > limit)
-      invalid("sequence capacity must be in [1, " + std::to_string(limit) + "] (max_position_embeddings), got " +
-              std::to_string(max_tokens));
+      invalid("sequence capacity must be in [1, " + std::to_string(limit) +
+              "] (max_position_embeddings), got " + std::to_string(max_tokens));
     return std::make_unique<CpuSequence>(*this, max_tokens);
   }
 
@@ -65,14 +68,15 @@ class CpuModel final : public Model {
 CpuSequence::CpuSequence(const CpuModel& model, int64_t capacity)
     : model_(model), cache_(model.config(), capacity) {}
 
-void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out, const std::atomic<bool>* cancel) {
+void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out,
+                       const std::atomic<bool>* cancel) {
   const TextConfig& c = model_.config();
   const auto n = static_cast<int64_t>(tokens.size());
   if (n == 0) invalid("eval needs at least one token");
   for (size_t i = 0; i < tokens.size(); ++i)
     if (tokens[i] < 0 || tokens[i] >= c.vocab_size)
-      invalid("token " + std::to_string(tokens[i]) + " at index " + std::to_string(i) + " is outside the vocabulary [0, " +
-              std::to_string(c.vocab_size) + ")");
+      invalid("token " + std::to_string(tokens[i]) + " at index " + std::to_string(i) +
+              " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
   if (n > cache_.capacity() - cache_.position())
     invalid("eval of " + std::to_string(n) + " tokens at position " + std::to_string(cache_.position()) +
             " exceeds the sequence capacity " + std::to_string(cache_.capacity()));
@@ -106,7 +110,8 @@ void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out,
 
 std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& options,
                                    const std::atomic<bool>* cancel, const ProgressFn& progress) {
-  if (options.threads < 0) invalid("threads must be >= 0 (0: one per hardware thread), got " + std::to_string(options.threads));
+  if (options.threads < 0)
+    invalid("threads must be >= 0 (0: one per hardware thread), got " + std::to_string(options.threads));
   auto checkpoint = Checkpoint::open(dir);
   return std::make_unique<CpuModel>(std::move(checkpoint), options, cancel, progress);
 }

@@ -27,7 +27,8 @@ std::vector<double> rope_inv_freq(const TextConfig& config) {
     if (wavelen > low_freq_wavelen) {
       w /= s.factor;
     } else if (s.high_freq_factor != s.low_freq_factor) {
-      const double smooth = (old_len / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
+      const double smooth =
+          (old_len / wavelen - s.low_freq_factor) / (s.high_freq_factor - s.low_freq_factor);
       w = (1.0 - smooth) * w / s.factor + smooth * w;
     }
   }

@@ -12,7 +12,9 @@
 namespace scout {
 namespace {
 
-void invalid(const std::string& what) { throw Error(ErrorCode::InvalidArgument, "sampling: " + what); }
+void invalid(const std::string& what) {
+  throw Error(ErrorCode::InvalidArgument, "sampling: " + what);
+}
 
 // Higher logit first; equal logits by lower id, so every ordering (and greedy) is well defined.
 bool before(const std::pair<float, int32_t>& a, const std::pair<float, int32_t>& b) {
@@ -25,8 +27,10 @@ Sampler::Sampler(const SamplingParams& p) : params_(p), rng_(p.seed) {
   if (std::isnan(p.temperature) || std::isinf(p.temperature))
     invalid("temperature must be a finite number, got " + std::to_string(p.temperature));
   if (p.top_k < 0) invalid("top_k must be >= 0, got " + std::to_string(p.top_k));
-  if (!(p.top_p > 0.0f && p.top_p <= 1.0f)) invalid("top_p must be in (0, 1], got " + std::to_string(p.top_p));
-  if (!(p.min_p >= 0.0f && p.min_p < 1.0f)) invalid("min_p must be in [0, 1), got " + std::to_string(p.min_p));
+  if (!(p.top_p > 0.0f && p.top_p <= 1.0f))
+    invalid("top_p must be in (0, 1], got " + std::to_string(p.top_p));
+  if (!(p.min_p >= 0.0f && p.min_p < 1.0f))
+    invalid("min_p must be in [0, 1), got " + std::to_string(p.min_p));
   if (!(p.repetition_penalty > 0.0f) || std::isinf(p.repetition_penalty))
     invalid("repetition_penalty must be a finite number > 0, got " + std::to_string(p.repetition_penalty));
   if (p.penalty_window < 0) invalid("penalty_window must be >= 0, got " + std::to_string(p.penalty_window));
@@ -47,7 +51,8 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
     const size_t window = std::min(history.size(), static_cast<size_t>(params_.penalty_window));
     std::unordered_set<int32_t> seen;
     for (int32_t id : history.subspan(history.size() - window)) {
-      if (id < 0 || id >= vocab) invalid("history token " + std::to_string(id) + " is outside the vocabulary");
+      if (id < 0 || id >= vocab)
+        invalid("history token " + std::to_string(id) + " is outside the vocabulary");
       if (!seen.insert(id).second) continue;
       float& l = scratch_[static_cast<size_t>(id)].first;
       l = l > 0.0f ? l / params_.repetition_penalty : l * params_.repetition_penalty;
@@ -59,7 +64,8 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
 
   // Keep the top_k best (all when 0), sorted best first.
   auto kept = static_cast<size_t>(params_.top_k > 0 ? std::min<int64_t>(params_.top_k, vocab) : vocab);
-  std::partial_sort(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(kept), scratch_.end(), before);
+  std::partial_sort(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(kept), scratch_.end(),
+                    before);
 
   // Softmax of logit / temperature over the kept tokens (in double: the tail of 200K tokens
   // would otherwise lose mass).

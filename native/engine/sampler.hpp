@@ -30,7 +30,7 @@ class Sampler {
   SamplingParams params_;
   std::mt19937_64 rng_;
   std::vector<std::pair<float, int32_t>> scratch_;  // (logit, id) of the current step
-  std::vector<double> probs_;                         // unnormalised probabilities, best first
+  std::vector<double> probs_;                       // unnormalised probabilities, best first
 };
 
 }  // namespace scout

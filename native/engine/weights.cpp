@@ -81,7 +81,8 @@ class Binder {
     std::vector<float> in_row(static_cast<size_t>(n)), out_col(static_cast<size_t>(n * K));
     for (int64_t k = 0; k < K; ++k) {
       copy_to_f32(t, static_cast<size_t>((e * K + k) * N + col0), in_row.size(), in_row.data());
-      for (int64_t i = 0; i < n; ++i) out_col[static_cast<size_t>(i * K + k)] = in_row[static_cast<size_t>(i)];
+      for (int64_t i = 0; i < n; ++i)
+        out_col[static_cast<size_t>(i * K + k)] = in_row[static_cast<size_t>(i)];
     }
     store(m, 0, out_col.data(), out_col.size());
     return m;
@@ -145,8 +146,8 @@ uint64_t TextWeights::bytes() const {
   return total;
 }
 
-TextWeights bind_text_weights(const Checkpoint& checkpoint, WeightFormat format, const std::atomic<bool>* cancel,
-                              const ProgressFn& progress) {
+TextWeights bind_text_weights(const Checkpoint& checkpoint, WeightFormat format,
+                              const std::atomic<bool>* cancel, const ProgressFn& progress) {
   const TextConfig& c = checkpoint.config();
   const int64_t D = c.hidden_size, V = c.vocab_size, d = c.head_dim;
   const int64_t q_width = c.num_attention_heads * d, kv_width = c.num_key_value_heads * d;

@@ -55,7 +55,7 @@ struct TextWeights {
 // a wrong shape is Error(ModelMismatch) naming it). Matrices already in the requested format
 // and suitably aligned are used in place from the memory map; the rest are converted.
 // Reports progress in checkpoint bytes; throws Cancelled when *cancel becomes true.
-TextWeights bind_text_weights(const Checkpoint& checkpoint, WeightFormat format, const std::atomic<bool>* cancel,
-                              const ProgressFn& progress);
+TextWeights bind_text_weights(const Checkpoint& checkpoint, WeightFormat format,
+                              const std::atomic<bool>* cancel, const ProgressFn& progress);
 
 }  // namespace scout

@@ -1,9 +1,10 @@
 // The chunk-aware KV cache: ring slots for RoPE layers, paged history for NoPE layers,
 // all-or-nothing evaluation and truncation.
+#include "engine/kv_cache.hpp"
+
 #include <vector>
 
 #include "engine/error.hpp"
-#include "engine/kv_cache.hpp"
 #include "tests/check.hpp"
 
 using namespace scout;
@@ -38,7 +39,8 @@ void append(KvCache& cache, int64_t n, float tag = 0.0f) {
 
 bool holds(const KvCache& cache, int64_t layer, int64_t pos) {
   const cpu::KvPages& view = cache.layer(layer);
-  return view.key(pos)[0] == float(pos) && view.key(pos)[1] == float(layer) && view.value(pos)[0] == -float(pos);
+  return view.key(pos)[0] == float(pos) && view.key(pos)[1] == float(layer) &&
+         view.value(pos)[0] == -float(pos);
 }
 
 }  // namespace
@@ -61,8 +63,8 @@ SCOUT_TEST(kv_cache_memory_grows_with_position_only_in_global_layers) {
   KvCache cache(two_layer_config(), 2000);
   CHECK(cache.bytes() == 0);  // nothing allocated before use
   append(cache, 1);
-  const uint64_t ring_bytes = 4 * 2 * 2 * sizeof(float);         // 4 slots of K + V
-  const uint64_t global_page = 256 * 2 * 2 * sizeof(float);      // one 256-position page
+  const uint64_t ring_bytes = 4 * 2 * 2 * sizeof(float);     // 4 slots of K + V
+  const uint64_t global_page = 256 * 2 * 2 * sizeof(float);  // one 256-position page
   CHECK(cache.bytes() == ring_bytes + global_page);
   append(cache, 600);  // 601 positions: 3 global pages, the same ring
   CHECK(cache.bytes() == ring_bytes + 3 * global_page);
@@ -92,7 +94,7 @@ SCOUT_TEST(kv_cache_abort_restores_ring_entries_the_current_chunk_needs) {
 
 SCOUT_TEST(kv_cache_truncate_keeps_what_the_rings_still_hold) {
   KvCache cache(two_layer_config(), 100);
-  append(cache, 14);  // ring holds 10..13; chunk of 13 is 12..15
+  append(cache, 14);                // ring holds 10..13; chunk of 13 is 12..15
   CHECK(cache.truncate(13) == 13);  // 12 is still in the ring
   CHECK(cache.truncate(11) == 8);   // 8, 9 have left the ring: back to chunk start 8
   CHECK(cache.position() == 8);

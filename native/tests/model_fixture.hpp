@@ -26,25 +26,39 @@ struct TinyModel {
   int64_t hidden = 16, layers = 4, heads = 4, kv_heads = 2, head_dim = 8, vocab = 40;
   int64_t experts = 4, top_k = 2, ffn = 12, ffn_mlp = 20, moe_step = 2, chunk = 4;
   std::string no_rope_layers = "[1,1,1,0]";
-  std::map<std::string, std::string> config_overrides;         // raw JSON values
-  std::set<std::string> omit;                                   // tensor names left out
-  std::map<std::string, std::vector<int64_t>> wrong_shapes;     // tensor name -> shape written
+  std::map<std::string, std::string> config_overrides;       // raw JSON values
+  std::set<std::string> omit;                                // tensor names left out
+  std::map<std::string, std::vector<int64_t>> wrong_shapes;  // tensor name -> shape written
 
   std::string prefix() const { return conditional ? "language_model." : ""; }
 
   std::map<std::string, std::string> config_fields() const {
-    auto fields = with(tiny_text_fields(), {
-        {"hidden_size", std::to_string(hidden)}, {"num_hidden_layers", std::to_string(layers)},
-        {"num_attention_heads", std::to_string(heads)}, {"num_key_value_heads", std::to_string(kv_heads)},
-        {"head_dim", std::to_string(head_dim)}, {"vocab_size", std::to_string(vocab)},
-        {"intermediate_size", std::to_string(ffn)}, {"intermediate_size_mlp", std::to_string(ffn_mlp)},
-        {"num_local_experts", std::to_string(experts)}, {"num_experts_per_tok", std::to_string(top_k)},
-        {"interleave_moe_layer_step", std::to_string(moe_step)}, {"no_rope_layers", no_rope_layers},
-        {"attention_chunk_size", std::to_string(chunk)}, {"rope_theta", "10000.0"},
-        {"rope_scaling", R"({"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":64})"},
-        {"floor_scale", "3"}, {"attn_scale", "0.5"}, {"max_position_embeddings", "4096"},
-        {"bos_token_id", "1"}, {"eos_token_id", "[2]"}, {"pad_token_id", "0"},
-    });
+    auto fields = with(
+        tiny_text_fields(),
+        {
+            {"hidden_size", std::to_string(hidden)},
+            {"num_hidden_layers", std::to_string(layers)},
+            {"num_attention_heads", std::to_string(heads)},
+            {"num_key_value_heads", std::to_string(kv_heads)},
+            {"head_dim", std::to_string(head_dim)},
+            {"vocab_size", std::to_string(vocab)},
+            {"intermediate_size", std::to_string(ffn)},
+            {"intermediate_size_mlp", std::to_string(ffn_mlp)},
+            {"num_local_experts", std::to_string(experts)},
+            {"num_experts_per_tok", std::to_string(top_k)},
+            {"interleave_moe_layer_step", std::to_string(moe_step)},
+            {"no_rope_layers", no_rope_layers},
+            {"attention_chunk_size", std::to_string(chunk)},
+            {"rope_theta", "10000.0"},
+            {"rope_scaling",
+             R"({"rope_type":"llama3","factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":64})"},
+            {"floor_scale", "3"},
+            {"attn_scale", "0.5"},
+            {"max_position_embeddings", "4096"},
+            {"bos_token_id", "1"},
+            {"eos_token_id", "[2]"},
+            {"pad_token_id", "0"},
+        });
     return with(fields, config_overrides);
   }
 
@@ -68,7 +82,8 @@ struct TinyModel {
           out.push_back({p + "feed_forward.shared_expert." + m + ".weight", {ffn, hidden}});
         out.push_back({p + "feed_forward.shared_expert.down_proj.weight", {hidden, ffn}});
       } else {
-        for (const char* m : {"gate_proj", "up_proj"}) out.push_back({p + "feed_forward." + m + ".weight", {ffn_mlp, hidden}});
+        for (const char* m : {"gate_proj", "up_proj"})
+          out.push_back({p + "feed_forward." + m + ".weight", {ffn_mlp, hidden}});
         out.push_back({p + "feed_forward.down_proj.weight", {hidden, ffn_mlp}});
       }
     }
@@ -91,7 +106,8 @@ struct TinyModel {
     }
     const bool input_major = name.find("experts.") != std::string::npos;
     const int64_t fan_in = input_major ? shape[1] : shape.back();
-    const float a = name.find("embed") != std::string::npos ? 1.0f : 1.5f / std::sqrt(static_cast<float>(fan_in));
+    const float a =
+        name.find("embed") != std::string::npos ? 1.0f : 1.5f / std::sqrt(static_cast<float>(fan_in));
     std::uniform_real_distribution<float> dist(-a, a);
     for (float& x : v) x = dist(rng);
     return v;

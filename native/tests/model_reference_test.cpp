@@ -35,7 +35,8 @@ class Reference {
     const int64_t T = static_cast<int64_t>(tokens.size()), D = m_.hidden;
     std::vector<Vec> x(static_cast<size_t>(T));
     const Vec& embed = w("model.embed_tokens.weight");
-    for (int64_t t = 0; t < T; ++t) x[t] = Vec(embed.begin() + tokens[t] * D, embed.begin() + (tokens[t] + 1) * D);
+    for (int64_t t = 0; t < T; ++t)
+      x[t] = Vec(embed.begin() + tokens[t] * D, embed.begin() + (tokens[t] + 1) * D);
     for (int64_t i = 0; i < m_.layers; ++i) {
       const std::string p = "model.layers." + std::to_string(i) + ".";
       attention(i, p, x);
@@ -46,7 +47,8 @@ class Reference {
       }
     }
     std::vector<Vec> out;
-    for (const Vec& row : x) out.push_back(linear(w("lm_head.weight"), rms(row, &w("model.norm.weight")), m_.vocab));
+    for (const Vec& row : x)
+      out.push_back(linear(w("lm_head.weight"), rms(row, &w("model.norm.weight")), m_.vocab));
     return out;
   }
 
@@ -114,7 +116,8 @@ class Reference {
         rotate(q[t], Hq);
         rotate(k[t], Hkv);
       } else {
-        const double s = 1.0 + 0.5 * std::log1p(std::floor((t + 1.0) / 3.0));  // attn_scale 0.5, floor_scale 3
+        const double s =
+            1.0 + 0.5 * std::log1p(std::floor((t + 1.0) / 3.0));  // attn_scale 0.5, floor_scale 3
         for (double& e : q[t]) e *= s;
       }
     }

@@ -1,10 +1,11 @@
 // The CPU Llama 4 model on tiny random checkpoints (tests/model_fixture.hpp).
+#include "engine/model.hpp"
+
 #include <atomic>
 #include <cstring>
 #include <vector>
 
 #include "engine/error.hpp"
-#include "engine/model.hpp"
 #include "tests/check.hpp"
 #include "tests/model_fixture.hpp"
 
@@ -13,9 +14,11 @@ using namespace scout::test;
 
 namespace {
 
-const std::vector<int32_t> kPrompt = {1, 7, 22, 3, 39, 0, 15, 15, 8, 31, 2, 27, 11, 5, 36, 19, 4, 4, 25, 9, 13, 38, 6};
+const std::vector<int32_t> kPrompt = {1,  7, 22, 3,  39, 0, 15, 15, 8,  31, 2, 27,
+                                      11, 5, 36, 19, 4,  4, 25, 9,  13, 38, 6};
 
-std::unique_ptr<Model> load(const std::string& dir, WeightFormat format = WeightFormat::F32, int threads = 2) {
+std::unique_ptr<Model> load(const std::string& dir, WeightFormat format = WeightFormat::F32,
+                            int threads = 2) {
   LoadOptions options;
   options.weights = format;
   options.threads = threads;
@@ -153,7 +156,8 @@ SCOUT_TEST(model_cancelled_eval_leaves_the_sequence_unchanged) {
   seq->eval(std::span(kPrompt).first(6), Logits::None, nullptr);
   std::atomic<bool> cancel{true};
   std::vector<float> rows((kPrompt.size() - 6) * V);
-  CHECK_THROWS_CODE(seq->eval(std::span(kPrompt).subspan(6), Logits::All, rows.data(), &cancel), ErrorCode::Cancelled);
+  CHECK_THROWS_CODE(seq->eval(std::span(kPrompt).subspan(6), Logits::All, rows.data(), &cancel),
+                    ErrorCode::Cancelled);
   CHECK(seq->position() == 6);
   seq->eval(std::span(kPrompt).subspan(6), Logits::All, rows.data());
   CHECK(max_rel_diff(rows.data(), &full[6 * V], rows.size()) <= 1e-5);
@@ -170,12 +174,13 @@ SCOUT_TEST(model_rejects_bad_tokens_capacity_and_buffers) {
   CHECK_THROWS_CODE_MSG(seq->eval(bad_low, Logits::All, out.data()), ErrorCode::InvalidArgument, "token -1");
   CHECK_THROWS_CODE_MSG(seq->eval(too_many, Logits::All, out.data()), ErrorCode::InvalidArgument, "capacity");
   CHECK_THROWS_CODE(seq->eval(none, Logits::All, out.data()), ErrorCode::InvalidArgument);
-  CHECK_THROWS_CODE(seq->eval(std::span(kPrompt).first(2), Logits::Last, nullptr), ErrorCode::InvalidArgument);
+  CHECK_THROWS_CODE(seq->eval(std::span(kPrompt).first(2), Logits::Last, nullptr),
+                    ErrorCode::InvalidArgument);
   CHECK(seq->position() == 0);
   // Exactly full is fine; one more is not.
   seq->eval(std::span(kPrompt).first(8), Logits::None, nullptr);
-  CHECK_THROWS_CODE_MSG(seq->eval(std::span(kPrompt).first(1), Logits::Last, out.data()), ErrorCode::InvalidArgument,
-                        "capacity");
+  CHECK_THROWS_CODE_MSG(seq->eval(std::span(kPrompt).first(1), Logits::Last, out.data()),
+                        ErrorCode::InvalidArgument, "capacity");
   LoadOptions negative;
   negative.threads = -1;
   CHECK_THROWS_CODE(Model::load(TinyModel{}.write(), negative), ErrorCode::InvalidArgument);
@@ -194,8 +199,10 @@ SCOUT_TEST(model_missing_or_misshapen_tensor_is_a_model_mismatch_naming_it) {
   misshapen.wrong_shapes["model.layers.1.feed_forward.experts.gate_up_proj"] = {4, 12, 32};  // [E, F, 2D]?
   CHECK_THROWS_CODE_MSG(load(misshapen.write()), ErrorCode::ModelMismatch, "experts.gate_up_proj");
   TinyModel dense_shape;
-  dense_shape.wrong_shapes["model.layers.0.feed_forward.up_proj.weight"] = {12, 16};  // expert width, not mlp width
-  CHECK_THROWS_CODE_MSG(load(dense_shape.write()), ErrorCode::ModelMismatch, "layers.0.feed_forward.up_proj.weight");
+  dense_shape.wrong_shapes["model.layers.0.feed_forward.up_proj.weight"] = {
+      12, 16};  // expert width, not mlp width
+  CHECK_THROWS_CODE_MSG(load(dense_shape.write()), ErrorCode::ModelMismatch,
+                        "layers.0.feed_forward.up_proj.weight");
 }
 
 SCOUT_TEST(model_load_reports_progress_and_honours_cancellation) {

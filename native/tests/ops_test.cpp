@@ -1,4 +1,6 @@
 // CPU ops against plain scalar references, on odd sizes that exercise every SIMD tail.
+#include "cpu/ops.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -6,7 +8,6 @@
 
 #include "cpu/attention.hpp"
 #include "cpu/matmul.hpp"
-#include "cpu/ops.hpp"
 #include "engine/tensor.hpp"
 #include "tests/check.hpp"
 
@@ -36,7 +37,9 @@ Matrix make_matrix(WeightType type, int64_t rows, int64_t cols, const std::vecto
   return m;
 }
 
-bool close(double got, double want, double tol) { return std::fabs(got - want) <= tol * (1.0 + std::fabs(want)); }
+bool close(double got, double want, double tol) {
+  return std::fabs(got - want) <= tol * (1.0 + std::fabs(want));
+}
 
 void check_matmul(WeightType type, int64_t T, int64_t N, int64_t K, int threads) {
   ThreadPool pool(threads);
@@ -85,21 +88,22 @@ SCOUT_TEST(ops_matmul_bf16_matches_reference_on_odd_sizes) {
 
 SCOUT_TEST(ops_matmul_is_bit_identical_for_any_thread_count_and_batch) {
   for_each_isa([] {
-  const int64_t T = 7, N = 37, K = 301;
-  auto w = random_vector(static_cast<size_t>(N * K), 3);
-  auto x = random_vector(static_cast<size_t>(T * K), 4);
-  for (WeightType type : {WeightType::F32, WeightType::BF16}) {
-    Matrix m = make_matrix(type, N, K, w);
-    std::vector<float> y1(static_cast<size_t>(T * N)), y3(y1.size());
-    ThreadPool one(1), three(3);
-    matmul(one, x.data(), T, m, y1.data());
-    matmul(three, x.data(), T, m, y3.data());
-    CHECK(std::memcmp(y1.data(), y3.data(), y1.size() * 4) == 0);
-    // Token 5 alone gives the same bits as inside the batch of 7.
-    std::vector<float> alone(static_cast<size_t>(N));
-    matmul(three, x.data() + 5 * K, 1, m, alone.data());
-    CHECK(std::memcmp(alone.data(), y1.data() + 5 * N, static_cast<size_t>(N) * 4) == 0);
-  }
+    // N large enough that matmul splits the rows over all three threads.
+    const int64_t T = 7, N = 131, K = 301;
+    auto w = random_vector(static_cast<size_t>(N * K), 3);
+    auto x = random_vector(static_cast<size_t>(T * K), 4);
+    for (WeightType type : {WeightType::F32, WeightType::BF16}) {
+      Matrix m = make_matrix(type, N, K, w);
+      std::vector<float> y1(static_cast<size_t>(T * N)), y3(y1.size());
+      ThreadPool one(1), three(3);
+      matmul(one, x.data(), T, m, y1.data());
+      matmul(three, x.data(), T, m, y3.data());
+      CHECK(std::memcmp(y1.data(), y3.data(), y1.size() * 4) == 0);
+      // Token 5 alone gives the same bits as inside the batch of 7.
+      std::vector<float> alone(static_cast<size_t>(N));
+      matmul(three, x.data() + 5 * K, 1, m, alone.data());
+      CHECK(std::memcmp(alone.data(), y1.data() + 5 * N, static_cast<size_t>(N) * 4) == 0);
+    }
   });
 }
 
@@ -171,7 +175,8 @@ void reference_attention(const AttentionParams& p, const std::vector<float>& kv,
       for (int64_t pk = 0; pk <= pq; ++pk) {
         const bool visible = p.chunk == 0 || pk / p.chunk == pq / p.chunk;
         double dot = 0;
-        for (int64_t i = 0; i < d; ++i) dot += double(q[t * H * d + h * d + i]) * kv[(pk * 2) * kvw + g * d + i];
+        for (int64_t i = 0; i < d; ++i)
+          dot += double(q[t * H * d + h * d + i]) * kv[(pk * 2) * kvw + g * d + i];
         s.push_back(visible ? dot * p.scale : -INFINITY);
       }
       double mx = -INFINITY, den = 0;

@@ -1,8 +1,9 @@
 // RoPE frequencies (llama3 scaling, all three bands) and the attention temperature.
+#include "engine/rope.hpp"
+
 #include <cmath>
 #include <numbers>
 
-#include "engine/rope.hpp"
 #include "tests/check.hpp"
 
 using namespace scout;
@@ -21,7 +22,9 @@ TextConfig scout_rope(double factor, double low, double high, int64_t original) 
   return c;
 }
 
-double base_freq(int64_t j) { return 1.0 / std::pow(500000.0, 2.0 * j / 128.0); }
+double base_freq(int64_t j) {
+  return 1.0 / std::pow(500000.0, 2.0 * j / 128.0);
+}
 
 }  // namespace
 

@@ -1,11 +1,12 @@
 // Token sampling on crafted logits.
+#include "engine/sampler.hpp"
+
 #include <cmath>
 #include <map>
 #include <set>
 #include <vector>
 
 #include "engine/error.hpp"
-#include "engine/sampler.hpp"
 #include "tests/check.hpp"
 
 using namespace scout;
@@ -84,8 +85,9 @@ SCOUT_TEST(sampler_top_k_keeps_only_the_k_best) {
 SCOUT_TEST(sampler_top_p_keeps_the_smallest_prefix_reaching_p) {
   // p = 0.5, 0.3, 0.15, 0.05: top_p 0.79 keeps {0, 1} (0.5 + 0.3 reaches it), 0.81 adds 2.
   std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.15f), std::log(0.05f)};
-  for (auto [top_p, allowed] : {std::pair{0.79f, std::set<int32_t>{0, 1}}, std::pair{0.81f, std::set<int32_t>{0, 1, 2}},
-                                std::pair{0.1f, std::set<int32_t>{0}}}) {
+  for (auto [top_p, allowed] :
+       {std::pair{0.79f, std::set<int32_t>{0, 1}}, std::pair{0.81f, std::set<int32_t>{0, 1, 2}},
+        std::pair{0.1f, std::set<int32_t>{0}}}) {
     SamplingParams p = params(1.0f, 11);
     p.top_p = top_p;
     Sampler s(p);
@@ -123,8 +125,8 @@ SCOUT_TEST(sampler_repetition_penalty_divides_positive_and_multiplies_negative_l
   p.penalty_window = 1;
   Sampler recent(p);
   CHECK(recent.sample(std::vector<float>{3.0f, 2.0f, 0.0f}, history) == 0);
-  CHECK_THROWS_CODE_MSG(s.sample(std::vector<float>{1.0f, 2.0f}, std::vector<int32_t>{5}), ErrorCode::InvalidArgument,
-                        "history token 5");
+  CHECK_THROWS_CODE_MSG(s.sample(std::vector<float>{1.0f, 2.0f}, std::vector<int32_t>{5}),
+                        ErrorCode::InvalidArgument, "history token 5");
 }
 
 SCOUT_TEST(sampler_rejects_invalid_parameters_and_logits) {
