@@ -40,16 +40,31 @@ type Cached = number | number[];
 /** Bounded so that hashing a long novel input cannot grow memory without limit. */
 const PIECE_CACHE_LIMIT = 1 << 17;
 
-/** tiktoken semantics: two parts merge when their concatenated bytes are a token; priority = id. */
+/** Bound on remembered pair lookups (a long novel input must not grow memory without limit). */
+const PAIR_MEMO_LIMIT = 1 << 20;
+
+/**
+ * tiktoken semantics: two parts merge when their concatenated bytes are a token; priority = id.
+ * Looking up a concatenation hashes a fresh string, so results are remembered per id pair: long
+ * runs and repeated text ask about the same few pairs over and over.
+ */
 export function rankMerger(tokenBytes: readonly (Uint8Array | undefined)[]): PairMerger {
   const keys: string[] = tokenBytes.map((b) => (b ? latin1(b) : '\u0100'));
   const rankOf = new Map<string, number>();
   keys.forEach((key, id) => {
     if (tokenBytes[id]) rankOf.set(key, id);
   });
+  const memo = new Map<number, number>();
   return (left, right) => {
-    const rank = rankOf.get(keys[left]! + keys[right]!);
-    return rank === undefined ? -1 : rank * MERGE_ID_SPAN + rank;
+    const pair = left * MERGE_ID_SPAN + right;
+    let packed = memo.get(pair);
+    if (packed === undefined) {
+      const rank = rankOf.get(keys[left]! + keys[right]!);
+      packed = rank === undefined ? -1 : rank * MERGE_ID_SPAN + rank;
+      if (memo.size >= PAIR_MEMO_LIMIT) memo.clear();
+      memo.set(pair, packed);
+    }
+    return packed;
   };
 }
 

@@ -27,20 +27,23 @@ function field(obj: Record<string, Json>, name: string, where: string): Json {
   return obj[name];
 }
 
-/** GPT-2's byte ↔ printable-character table used by the ByteLevel pre-tokenizer. */
-function byteLevelDecoding(): Map<number, number> {
+/**
+ * GPT-2's printable-character → byte table used by the ByteLevel pre-tokenizer, indexed by char
+ * code (all 256 characters are below U+0144); -1 marks characters outside the alphabet.
+ */
+function byteLevelDecoding(): Int16Array {
   const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-  const charToByte = new Map<number, number>();
+  const charToByte = new Int16Array(512).fill(-1);
   let next = 256;
-  for (let b = 0; b < 256; b++) charToByte.set(printable(b) ? b : next++, b);
+  for (let b = 0; b < 256; b++) charToByte[printable(b) ? b : next++] = b;
   return charToByte;
 }
 
-function byteLevelBytes(token: string, charToByte: Map<number, number>): Uint8Array {
+function byteLevelBytes(token: string, charToByte: Int16Array): Uint8Array {
   const bytes = new Uint8Array(token.length);
   for (let i = 0; i < token.length; i++) {
-    const b = charToByte.get(token.charCodeAt(i));
-    if (b === undefined) fail(`vocabulary token '${token.slice(0, 40)}' is not byte-level encoded`);
+    const b = charToByte[token.charCodeAt(i)] ?? -1;
+    if (b < 0) fail(`vocabulary token '${token.slice(0, 40)}' is not byte-level encoded`);
     bytes[i] = b;
   }
   return bytes;

@@ -4,4 +4,13 @@
  */
 export type { Tokenizer } from './types.js';
 export { BpeTokenizer } from './bpe.js';
-export { loadO200kBase, O200K_SPECIAL_TOKENS } from './o200k-base.js';
+export { loadO200kBase, createO200kBase, O200K_SPECIAL_TOKENS } from './o200k-base.js';
+export { loadTokenizer, parseTokenizerJson, parseLlama4TokenizerModel } from './load.js';
+export { StreamDecoder } from './stream-decoder.js';
+export {
+  LLAMA4_SPECIAL_BASE,
+  LLAMA4_TOKENS,
+  LLAMA4_VOCAB_SIZE,
+  llama4SpecialTokens,
+  llama4SpecialTokenTexts,
+} from './llama4-special.js';
