@@ -1,0 +1,100 @@
+/**
+ * The extension's client against the real engine sidecar (dist/sidecar.js, built by `npm run build`)
+ * with a tiny random Llama 4: the requests, streams, progress and cancellation the chat view, @scout
+ * and the completion provider depend on. The answers are noise; the machinery is what is checked.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as P from '../../../src/engine/protocol.js';
+import { ScoutClient } from '../../../src/extension/sidecar/client.js';
+import { SidecarSupervisor } from '../../../src/extension/sidecar/supervisor.js';
+import { chatModelDir } from '../../fixtures/chat-model.js';
+
+const root = join(__dirname, '..', '..', '..');
+const sidecar = join(root, 'dist', 'sidecar.js');
+const errors: string[] = [];
+let supervisor: SidecarSupervisor;
+let client: ScoutClient;
+
+beforeAll(async () => {
+  if (!existsSync(sidecar)) throw new Error(`${sidecar} is missing: run "npm run build" first`);
+  const model = await chatModelDir();
+  supervisor = new SidecarSupervisor({
+    launch: () => ({
+      command: process.execPath,
+      args: [sidecar],
+      env: { ...process.env, SCOUT_MODEL: model },
+    }),
+    initializeParams: () => ({
+      protocolVersion: P.PROTOCOL_VERSION,
+      clientName: 'vitest',
+      clientVersion: '0',
+      settings: {},
+    }),
+    log: { debug() {}, info() {}, warn() {}, error: (m) => errors.push(m) },
+  });
+  client = new ScoutClient(supervisor);
+});
+
+afterAll(async () => {
+  await supervisor?.dispose();
+});
+
+describe('extension client with the real sidecar', () => {
+  it('loads the discovered model once for concurrent callers, reporting progress', async () => {
+    const progress: P.ProgressParams[] = [];
+    const [a, b] = await Promise.all([client.loadModel({}, (p) => progress.push(p)), client.ensureModel()]);
+    expect(a).toBe(b);
+    expect(a.backend).toBe('native');
+    expect(client.model).toEqual(a);
+    expect(progress.every((p) => p.kind === 'load')).toBe(true);
+  });
+
+  it('streams a chat answer whose deltas add up to the result', async () => {
+    let streamed = '';
+    const result = await client.chat(
+      { messages: [{ role: 'user', content: 'hello' }], params: { maxTokens: 6, temperature: 0 } },
+      (d) => {
+        streamed += d.text;
+      },
+    );
+    expect(result.stats.completionTokens).toBeGreaterThan(0);
+    expect(streamed).toBe(result.text);
+  });
+
+  it('packs the workspace, answers about it, and reuses the pack prefix on the next question', async () => {
+    const repo = join(root, 'test', 'extension', 'fixtures');
+    const pack = await client.pack({ root: repo, query: 'responder' });
+    expect(pack.files).toBeGreaterThan(0);
+    expect(client.packOf(repo)).toEqual(pack);
+    const ask = (q: string) =>
+      client.chat(
+        { messages: [{ role: 'user', content: q }], params: { maxTokens: 2 }, repoRoot: repo },
+        () => {},
+      );
+    await ask('what does the responder do?');
+    const second = await ask('and on shutdown?');
+    expect(second.stats.reusedTokens).toBeGreaterThan(0);
+  });
+
+  it('completes code and cancels a request in the engine when the signal aborts', async () => {
+    const done = await client.complete({
+      uri: 'file:///a.ts',
+      languageId: 'typescript',
+      prefix: 'const x = ',
+      suffix: ';\n',
+      params: { maxTokens: 3 },
+    });
+    expect(done.stats.completionTokens).toBeGreaterThan(0);
+    const controller = new AbortController();
+    const pending = client.chat(
+      { messages: [{ role: 'user', content: 'write a long story' }], params: { maxTokens: 4000 } },
+      () => controller.abort(),
+    );
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+    const status = await client.status();
+    expect(status.state).not.toBe('busy');
+    expect(errors).toEqual([]);
+  });
+});
