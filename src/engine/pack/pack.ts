@@ -10,6 +10,7 @@
  * file-change events it re-analyzes only what changed and skips discovery.
  */
 import { readFileSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ScoutError } from '../errors.js';
 import { splitLines, type AnalyzeOutcome } from './analyze/analyze.js';
@@ -128,7 +129,9 @@ export class RepoPacker {
       else candidates.push(file);
     }
     // 3. Analyze what the cache does not know (in workers).
-    const { packed, cached } = await this.analyzeStage(candidates, excluded, signal);
+    // Without a budget every file is shown in full: chunks, outlines and symbols are not needed.
+    const syntax = opts.budget !== undefined;
+    const { packed, cached } = await this.analyzeStage(candidates, excluded, syntax, signal);
     checkAborted(signal);
     // 4. Rank.
     const centrality = rankFiles(packed.map((p) => ({ path: p.file.path, analysis: p.analysis })));
@@ -198,21 +201,35 @@ export class RepoPacker {
       return this.discovered;
     }
     if (this.changed.size > 0) {
-      // Only known paths changed: refresh their stat data; deleted ones drop out.
-      const fresh = await this.deps
-        .discover({ root: this.root, filesExclude, signal })
-        .catch(() => undefined);
-      if (fresh) this.discovered = fresh;
+      // Only known paths changed: refresh their stat data (a deleted one drops out), no discovery.
+      const changed = this.changed;
+      const files: RepoFile[] = [];
+      for (const f of this.discovered.files) {
+        if (!changed.has(f.path)) files.push(f);
+        else {
+          const st = await lstat(f.absPath).catch(() => undefined);
+          if (st?.isFile()) files.push({ ...f, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+        }
+      }
+      this.discovered = { ...this.discovered, files };
       this.changed.clear();
     }
     return this.discovered;
   }
 
-  private async analyzeStage(files: RepoFile[], excluded: Excluded[], signal: AbortSignal | undefined) {
-    const outcomes: (AnalyzeOutcome | undefined)[] = files.map((f) => this.deps.cache?.get(f));
+  private async analyzeStage(
+    files: RepoFile[],
+    excluded: Excluded[],
+    syntax: boolean,
+    signal: AbortSignal | undefined,
+  ) {
+    const outcomes: (AnalyzeOutcome | undefined)[] = files.map((f) => {
+      const hit = this.deps.cache?.get(f);
+      return hit && syntax && hit.ok && !hit.analysis.syntax ? undefined : hit;
+    });
     const missing = files.filter((_, i) => outcomes[i] === undefined);
     const fresh = await this.deps.analyzer.analyze(
-      missing.map((f) => ({ path: f.path, absPath: f.absPath })),
+      missing.map((f) => ({ path: f.path, absPath: f.absPath, syntax })),
       signal,
     );
     let k = 0;
@@ -233,6 +250,21 @@ export class RepoPacker {
     });
     this.deps.cache?.retain(new Set(files.map((f) => f.path)));
     return { packed, cached: files.length - missing.length };
+  }
+
+  /** Token counts of whole texts, from the cache when it knows them (a warm pack then starts no worker). */
+  private async countTexts(texts: string[]): Promise<number[]> {
+    const known = texts.map((t) => this.deps.cache?.getCount(t));
+    const missing = texts.filter((_, i) => known[i] === undefined);
+    const fresh = await this.deps.analyzer.count(missing);
+    let k = 0;
+    return texts.map((t, i) => {
+      const cached = known[i];
+      if (cached !== undefined) return cached;
+      const n = fresh[k++]!;
+      this.deps.cache?.setCount(t, n);
+      return n;
+    });
   }
 
   /** Chunks for the question section: open files first, then recently edited ones, then BM25 matches. */

@@ -79,6 +79,12 @@ export interface FileAnalysis {
   language: string | undefined;
   /** True when tree-sitter produced the chunks; false when the file was chunked by lines. */
   parsed: boolean;
+  /**
+   * True when the syntax was looked at (or the file has no grammar). A pack without a budget or a
+   * question shows every file in full and needs no syntax, so it skips parsing; a later pack that
+   * needs chunks, outlines and symbols re-analyzes the files where this is false.
+   */
+  syntax: boolean;
   lineCount: number;
   chunks: ChunkInfo[];
   outline: OutlineLine[];

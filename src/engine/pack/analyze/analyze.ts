@@ -28,6 +28,8 @@ export type AnalyzeOutcome =
 export interface AnalyzeRequest {
   path: string;
   absPath: string;
+  /** Parse for chunks, outline and symbols (see FileAnalysis.syntax). */
+  syntax: boolean;
 }
 
 /** Identifiers worth linking files by: long enough to be specific, not keywords. */
@@ -51,18 +53,23 @@ export async function analyzeFile(req: AnalyzeRequest, tokenizer: Tokenizer): Pr
   return {
     ok: true,
     hash: verdict.file.hash,
-    analysis: await analyzeText(req.path, verdict.file.text, tokenizer),
+    analysis: await analyzeText(req.path, verdict.file.text, tokenizer, req.syntax),
   };
 }
 
-export async function analyzeText(path: string, text: string, tokenizer: Tokenizer): Promise<FileAnalysis> {
+export async function analyzeText(
+  path: string,
+  text: string,
+  tokenizer: Tokenizer,
+  syntax = true,
+): Promise<FileAnalysis> {
   const lines = splitLines(text);
   const spec = languageOf(path);
   let parsed = false;
   let chunks = lines.length > 0 ? chunkLines(text) : [];
   let outline: FileAnalysis['outline'] = [];
   let definitions: string[] = [];
-  if (spec && lines.length > 0) {
+  if (spec && syntax && lines.length > 0) {
     const tree = await parse(text, spec);
     if (tree) {
       try {
@@ -87,6 +94,7 @@ export async function analyzeText(path: string, text: string, tokenizer: Tokeniz
   return {
     language: spec?.id,
     parsed,
+    syntax: syntax || spec === undefined,
     lineCount: lines.length,
     chunks,
     outline,

@@ -29,10 +29,13 @@ interface Entry {
 interface Stored {
   key: string;
   entries: Map<string, Entry>;
+  /** Token counts of whole texts (the repository map and headers), by content hash. */
+  counts: Map<string, number>;
 }
 
 export class PackCache {
   private entries = new Map<string, Entry>();
+  private counts = new Map<string, number>();
   private dirty = false;
 
   /** `file`: where the cache lives; undefined keeps it in memory only. */
@@ -56,7 +59,15 @@ export class PackCache {
   private load(file: string): void {
     try {
       const stored = deserialize(readFileSync(file)) as Stored;
-      if (stored && stored.key === this.key && stored.entries instanceof Map) this.entries = stored.entries;
+      if (
+        stored &&
+        stored.key === this.key &&
+        stored.entries instanceof Map &&
+        stored.counts instanceof Map
+      ) {
+        this.entries = stored.entries;
+        this.counts = stored.counts;
+      }
     } catch {
       // Missing, truncated or from another Node version: start empty, it is only a cache.
     }
@@ -71,6 +82,18 @@ export class PackCache {
 
   set(file: RepoFile, outcome: AnalyzeOutcome): void {
     this.entries.set(file.path, { size: file.size, mtimeMs: file.mtimeMs, ino: file.ino, outcome });
+    this.dirty = true;
+  }
+
+  /** The cached token count of `text`, so an unchanged repository needs no tokenizer at all. */
+  getCount(text: string): number | undefined {
+    return this.counts.get(textKey(text));
+  }
+
+  setCount(text: string, tokens: number): void {
+    // Only the latest map matters: keep the table from growing with every edit.
+    if (this.counts.size > 64) this.counts.clear();
+    this.counts.set(textKey(text), tokens);
     this.dirty = true;
   }
 
@@ -90,11 +113,18 @@ export class PackCache {
     try {
       mkdirSync(dirname(this.file), { recursive: true });
       const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, serialize({ key: this.key, entries: this.entries } satisfies Stored));
+      writeFileSync(
+        tmp,
+        serialize({ key: this.key, entries: this.entries, counts: this.counts } satisfies Stored),
+      );
       renameSync(tmp, this.file);
       this.dirty = false;
     } catch {
       // A read-only home folder just means no warm start next time.
     }
   }
+}
+
+function textKey(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
 }
