@@ -33,6 +33,12 @@ export const DEFAULT_TEMPLATE_LIMITS: TemplateLimits = {
   maxHeapMb: 256,
 };
 
+/**
+ * The renderer child loads the library from node_modules by path, so it is resolved at run time
+ * (a name in a variable keeps bundlers from trying to inline it).
+ */
+const JINJA_PACKAGE = '@huggingface/jinja';
+
 /** The child's program: read one JSON request on stdin, write one JSON reply on stdout. */
 const RENDERER = `
 const chunks = [];
@@ -61,7 +67,7 @@ export function renderTemplate(
   limits: TemplateLimits = DEFAULT_TEMPLATE_LIMITS,
 ): Promise<string> {
   const request = JSON.stringify({
-    jinjaPath: require.resolve('@huggingface/jinja'),
+    jinjaPath: require.resolve(JINJA_PACKAGE),
     template,
     context,
     maxOutputChars: limits.maxOutputChars,
