@@ -1,16 +1,14 @@
 // The memory plan against llama4.md's and targets.md's figures for the real Scout config.
-// fixtures/scout-config.json is written from llama4.md §1 (the field table), not copied from the Hub.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLlama4Config } from '../../src/engine/model/config.js';
+import { SCOUT_CONFIG } from '../../src/engine/model/scoutConfig.js';
 import { checkFits, kvBytes, kvSizes, maxContext, planMemory } from '../../src/engine/model/plan.js';
 import { expectedTensors, paramCounts } from '../../src/engine/model/tensors.js';
 import { weightBytes } from '../../src/engine/model/weights.js';
 import type { MachineMemory } from '../../src/engine/model/machine.js';
 import { ScoutError } from '../../src/engine/errors.js';
 
-const scout = parseLlama4Config(readFileSync(join(__dirname, 'fixtures/scout-config.json'), 'utf8'));
+const scout = parseLlama4Config(JSON.stringify(SCOUT_CONFIG));
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 

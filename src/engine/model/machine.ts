@@ -41,20 +41,20 @@ export function parseNvidiaSmi(output: string): GpuMemory[] {
     const line = raw.trim();
     if (!line) continue;
     const cols = line.split(',').map((c) => c.trim());
-    if (cols.length < 4)
+    // Either index,name,total,used (NVIDIA_SMI_ARGS) or the bare total,used query.
+    if (cols.length !== 2 && cols.length < 4)
       throw new ScoutError('protocol', `unexpected nvidia-smi line: '${line.slice(0, 200)}'`);
     const used = cols.pop()!;
     const total = cols.pop()!;
-    const index = cols.shift()!;
-    const nums = [index, total, used];
-    if (nums.some((n) => !/^\d+$/.test(n)))
+    const index = cols.length ? cols.shift()! : String(gpus.length);
+    if ([index, total, used].some((n) => !/^\d+$/.test(n)))
       throw new ScoutError(
         'protocol',
         `unexpected nvidia-smi line (memory not in MiB?): '${line.slice(0, 200)}'`,
       );
     gpus.push({
       index: Number(index),
-      name: cols.join(','),
+      name: cols.join(', ') || `GPU ${index}`,
       totalBytes: Number(total) * MIB,
       usedBytes: Number(used) * MIB,
     });

@@ -41,6 +41,8 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** Hash every hash-named file (reads all bytes: minutes for 218 GB). Default true. */
   hashes?: boolean;
+  /** Called once with the bytes that will be hashed, before hashing starts. */
+  onHashStart?: (totalBytes: number) => void;
   onHashBytes?: (delta: number) => void;
   signal?: AbortSignal;
 }
@@ -225,23 +227,30 @@ async function checkHashes(
   o: VerifyOptions,
   issues: string[],
 ): Promise<VerifiedFile[]> {
-  const out: VerifiedFile[] = [];
+  // First the cheap pass (links, sizes, which hash each blob name carries), so progress knows the total.
+  const files: Array<{ path: string; real: string; size: number; kind: 'sha256' | 'sha1' | undefined }> = [];
   for (const path of await listFiles(dir)) {
     const full = join(dir, path);
-    const info = await lstat(full);
-    if (info.isSymbolicLink() && !(await insideAllowed(full, roots, issues, path))) continue;
+    if ((await lstat(full)).isSymbolicLink() && !(await insideAllowed(full, roots, issues, path))) continue;
     const real = await realpath(full).catch(() => undefined);
     if (!real) {
       issues.push(`${path}: broken link`);
       continue;
     }
-    const size = (await stat(real)).size;
     const blob = basename(real);
     const kind = /^[0-9a-f]{64}$/.test(blob) ? 'sha256' : /^[0-9a-f]{40}$/.test(blob) ? 'sha1' : undefined;
-    if (!kind || o.hashes === false) {
+    files.push({ path, real, size: (await stat(real)).size, kind });
+  }
+  const hashing = o.hashes !== false;
+  if (hashing) o.onHashStart?.(files.filter((f) => f.kind).reduce((a, f) => a + f.size, 0));
+
+  const out: VerifiedFile[] = [];
+  for (const { path, real, size, kind } of files) {
+    if (!kind || !hashing) {
       out.push({ path, size, hash: kind ? 'skipped' : 'none' });
       continue;
     }
+    const blob = basename(real);
     const digest = await hashFile(real, kind, size, o);
     const ok = digest === blob;
     if (!ok)

@@ -5,5 +5,6 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   logits: async () => (await import('./logits.js')).command,
   generate: async () => (await import('./generate.js')).command,
   pack: async () => (await import('./pack.js')).command,
+  model: async () => (await import('./model.js')).command,
   tokenize: async () => (await import('./tokenize.js')).command,
 };
