@@ -2,6 +2,7 @@
 // KV cache and the bookkeeping that makes eval() all-or-nothing.
 #include "engine/model.hpp"
 
+#include <new>
 #include <string>
 
 #include "cpu/thread_pool.hpp"
@@ -14,8 +15,12 @@
 namespace scout {
 namespace {
 
-void invalid(const std::string& message) {
+[[noreturn]] void invalid(const std::string& message) {
   throw Error(ErrorCode::InvalidArgument, message);
+}
+
+Error out_of_memory(const std::string& what) {
+  return Error(ErrorCode::OutOfMemory, "not enough memory for " + what);
 }
 
 class CpuModel;
@@ -85,7 +90,11 @@ void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out,
   // Split at attention-chunk boundaries: inside one piece no RoPE-layer ring slot is written
   // twice, so no query can lose a key it still needs, whatever the ring size.
   const int64_t p0 = cache_.position(), chunk = c.attention_chunk_size;
-  cache_.begin_eval(n);
+  try {
+    cache_.begin_eval(n);  // nothing is written yet if this fails
+  } catch (const std::bad_alloc&) {
+    throw out_of_memory("the KV cache of " + std::to_string(p0 + n) + " positions");
+  }
   try {
     for (int64_t done = 0; done < n;) {
       const int64_t pos = p0 + done;
@@ -99,8 +108,11 @@ void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out,
                             piece_mode, piece_out, cancel);
       done += len;
     }
-  } catch (...) {
+  } catch (const std::bad_alloc&) {
     cache_.abort_eval();  // back to p0, with every ring entry the chunk of p0 needs
+    throw out_of_memory("the activations of " + std::to_string(n) + " tokens");
+  } catch (...) {
+    cache_.abort_eval();
     throw;
   }
   cache_.commit_eval();
@@ -113,7 +125,11 @@ std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& op
   if (options.threads < 0)
     invalid("threads must be >= 0 (0: one per hardware thread), got " + std::to_string(options.threads));
   auto checkpoint = Checkpoint::open(dir);
-  return std::make_unique<CpuModel>(std::move(checkpoint), options, cancel, progress);
+  try {
+    return std::make_unique<CpuModel>(std::move(checkpoint), options, cancel, progress);
+  } catch (const std::bad_alloc&) {
+    throw out_of_memory("the weights of " + dir);
+  }
 }
 
 }  // namespace scout

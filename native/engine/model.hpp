@@ -46,7 +46,10 @@ class Model {
   virtual const TextConfig& config() const = 0;
   virtual uint64_t weight_bytes() const = 0;  // resident bytes of prepared weights
 
-  // A new, empty sequence that can hold up to `max_tokens` positions.
+  // A new, empty sequence that can hold up to `max_tokens` positions (1 ..
+  // max_position_embeddings, else Error(InvalidArgument)). The sequence uses this model's
+  // weights and threads: keep the model alive while the sequence is in use. Sequences are
+  // independent; evaluations of different sequences may run from different threads.
   virtual std::unique_ptr<Sequence> new_sequence(int64_t max_tokens) = 0;
 };
 
@@ -64,7 +67,8 @@ class Sequence {
   // (vocab_size floats per row) to `out`: none, the last row, or one row per token, in order.
   // Checks *cancel between layers; on cancellation throws scout::Cancelled and leaves the
   // sequence at its previous position. Throws Error(InvalidArgument) for a token id outside
-  // the vocabulary or a sequence that would exceed capacity().
+  // the vocabulary or a sequence that would exceed capacity(), Error(OutOfMemory) when the KV
+  // cache or the activations cannot be allocated; after any error the sequence is as before.
   virtual void eval(std::span<const int32_t> tokens, Logits mode, float* out,
                     const std::atomic<bool>* cancel = nullptr) = 0;
 
