@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <unordered_set>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -169,14 +170,15 @@ class Parser {
     }
     auto& keys = v.children_->keys;
     auto& items = v.children_->items;
-    std::vector<size_t> key_offsets;
+    std::unique_ptr<KeySet> seen;  // only for large objects
     for (;;) {
       if (keys.size() >= limits_.max_members)
         error(pos_, "object has more than " + std::to_string(limits_.max_members) + " members");
       skip_ws();
       if (peek() != '"') error(pos_, "expected a string key, found " + show_char(pos_));
-      key_offsets.push_back(pos_);
+      const size_t key_offset = pos_;
       keys.push_back(parse_string());
+      check_new_key(keys, seen, key_offset);
       skip_ws();
       if (peek() != ':') error(pos_, "expected ':' after a key, found " + show_char(pos_));
       ++pos_;
@@ -184,21 +186,33 @@ class Parser {
       items.push_back(parse_value(depth));
       if (end_of_container('}', "object")) break;
     }
-    reject_duplicate_keys(keys, key_offsets);
   }
 
-  // Sorting indices keeps this O(n log n) for the large objects of safetensors headers.
-  void reject_duplicate_keys(const std::vector<std::string>& keys, const std::vector<size_t>& offsets) {
-    if (keys.size() < 2) return;
-    std::vector<uint32_t> order(keys.size());
-    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return keys[a] != keys[b] ? keys[a] < keys[b] : a < b;
-    });
-    for (size_t i = 1; i < order.size(); ++i) {
-      if (keys[order[i]] == keys[order[i - 1]])
-        error(offsets[order[i]], "duplicate key " + quote(keys[order[i]]));
+  // Rejects keys[last] if an earlier key equals it. Small objects (config fields, tensor entries)
+  // are scanned; large ones (a safetensors header's tensor list) switch to a hash set of indices,
+  // so the check stays linear. Indices, not string_views: the keys move when the vector grows.
+  struct KeyIndex {
+    const std::vector<std::string>* keys;
+    size_t operator()(uint32_t i) const { return std::hash<std::string>()((*keys)[i]); }
+    bool operator()(uint32_t a, uint32_t b) const { return (*keys)[a] == (*keys)[b]; }
+  };
+  using KeySet = std::unordered_set<uint32_t, KeyIndex, KeyIndex>;
+  static constexpr size_t kLinearKeyScan = 16;
+
+  void check_new_key(const std::vector<std::string>& keys, std::unique_ptr<KeySet>& set, size_t key_offset) {
+    const uint32_t last = static_cast<uint32_t>(keys.size() - 1);
+    bool duplicate = false;
+    if (keys.size() <= kLinearKeyScan) {
+      for (uint32_t i = 0; i < last && !duplicate; ++i) duplicate = keys[i] == keys[last];
+    } else {
+      if (!set) {
+        const KeyIndex ki{&keys};
+        set = std::make_unique<KeySet>(64, ki, ki);
+        for (uint32_t i = 0; i < last; ++i) set->insert(i);
+      }
+      duplicate = !set->insert(last).second;
     }
+    if (duplicate) error(key_offset, "duplicate key " + quote(keys[last]));
   }
 
   void parse_number(Value& v) {

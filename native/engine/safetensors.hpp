@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/error.hpp"
 #include "engine/tensor.hpp"
 
 namespace scout {
