@@ -3,6 +3,7 @@
 //   dist/sidecar.js    the engine process the extension supervises
 //   dist/cli.js        the `scout` command
 //   dist/webview.js    the chat view's page script (runs in the webview, a browser)
+//   dist/pack-worker.js the packer's parse-and-count worker thread (started by the sidecar and the CLI)
 // The native addon is not bundled: it is loaded from build/native at run time.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
@@ -15,6 +16,7 @@ const entries = [
   { in: 'src/engine/sidecar.ts', out: 'sidecar', external: [] },
   { in: 'src/engine/cli/main.ts', out: 'cli', external: [] },
   { in: 'src/extension/webview/main.ts', out: 'webview', external: [], platform: 'browser' },
+  { in: 'src/engine/pack/analyze/worker.ts', out: 'pack-worker', external: [] },
 ].filter((e) => existsSync(e.in));
 
 const contexts = await Promise.all(

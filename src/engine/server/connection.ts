@@ -28,7 +28,11 @@ export interface ServeOptions {
   onInternalError?: (e: unknown, method: string) => void;
 }
 
-export function serveConnection(connection: MessageConnection, core: SidecarCore, options: ServeOptions = {}): void {
+export function serveConnection(
+  connection: MessageConnection,
+  core: SidecarCore,
+  options: ServeOptions = {},
+): void {
   // One wrapper for every request: signal in, typed error out.
   const handle = <Params, Result>(
     type: { method: string },

@@ -93,7 +93,10 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
   const core: SidecarCore = {
     initialize(params) {
       if (params.protocolVersion !== 1)
-        throw new ScoutError('protocol', `protocol version ${params.protocolVersion} is not supported (this sidecar speaks 1)`);
+        throw new ScoutError(
+          'protocol',
+          `protocol version ${params.protocolVersion} is not supported (this sidecar speaks 1)`,
+        );
       settings = { ...params.settings };
       return {
         protocolVersion: 1,
@@ -107,7 +110,11 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
       return {
         state: loading ? 'loading' : !loaded ? 'idle' : busy > 0 ? 'busy' : 'ready',
         model: loaded?.info ?? null,
-        memory: { rssBytes: rss, weightBytes: loaded?.info.weightBytes ?? 0, kvBytes: loaded?.kvBytes() ?? 0 },
+        memory: {
+          rssBytes: rss,
+          weightBytes: loaded?.info.weightBytes ?? 0,
+          kvBytes: loaded?.kvBytes() ?? 0,
+        },
         context: { tokensInUse: 0, capacity: loaded?.info.contextLength ?? 0 },
         cache: loaded?.cacheStats() ?? { entries: 0, hits: 0, misses: 0, reusedTokens: 0 },
       };
@@ -141,7 +148,14 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
           if (!token) return;
           const elapsed = Date.now() - started;
           const etaMs = done > 0 && total > done ? Math.round((elapsed * (total - done)) / done) : undefined;
-          notify.progress({ token, kind: 'load', done, total, ...(message ? { message } : {}), ...(etaMs ? { etaMs } : {}) });
+          notify.progress({
+            token,
+            kind: 'load',
+            done,
+            total,
+            ...(message ? { message } : {}),
+            ...(etaMs ? { etaMs } : {}),
+          });
         },
         signal,
       );
@@ -150,7 +164,11 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
       } finally {
         loading = undefined;
       }
-      notify.log({ level: 'info', message: 'model loaded', fields: { ...loaded.info, ms: Date.now() - started } });
+      notify.log({
+        level: 'info',
+        message: 'model loaded',
+        fields: { ...loaded.info, ms: Date.now() - started },
+      });
       return loaded.info;
     },
 
@@ -177,7 +195,10 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
       const { backend } = requireBackend();
       const repo = params.repoRoot ? repos.get(params.repoRoot) : undefined;
       if (params.repoRoot && !repo)
-        throw new ScoutError('invalid_argument', `repository ${params.repoRoot} is not packed: call repo/pack first`);
+        throw new ScoutError(
+          'invalid_argument',
+          `repository ${params.repoRoot} is not packed: call repo/pack first`,
+        );
       const messages: ChatMessage[] = repo ? codebaseMessages(repo, params.messages) : params.messages;
       const scanner = new CitationScanner(repo?.paths);
       const result = await track(() =>
@@ -185,20 +206,33 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
           { messages, ...(params.params ? { params: params.params } : {}) },
           (text) => {
             const citations = scanner.push(text);
-            notify.chatDelta({ requestId: params.requestId, text, ...(citations.length ? { citations } : {}) });
+            notify.chatDelta({
+              requestId: params.requestId,
+              text,
+              ...(citations.length ? { citations } : {}),
+            });
           },
           signal,
         ),
       );
       if (result.finishReason === 'cancelled' && signal.aborted) throw new CancelledError();
-      return { text: result.text, finishReason: result.finishReason, citations: scanner.all(), stats: result.stats };
+      return {
+        text: result.text,
+        finishReason: result.finishReason,
+        citations: scanner.all(),
+        stats: result.stats,
+      };
     },
 
     async complete(params, signal) {
       const { backend } = requireBackend();
       const result = await track(() =>
         backend.complete(
-          { prompt: params.prefix, suffix: params.suffix, ...(params.params ? { params: params.params } : {}) },
+          {
+            prompt: params.prefix,
+            suffix: params.suffix,
+            ...(params.params ? { params: params.params } : {}),
+          },
           () => {},
           signal,
         ),
