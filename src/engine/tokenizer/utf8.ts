@@ -52,9 +52,5 @@ export function strictUtf8(bytes: Uint8Array): string | undefined {
 
 /** The bytes as a string of code units 0–255 (a compact, hashable map key). */
 export function latin1(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 4096) {
-    s += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  }
-  return s;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
 }
