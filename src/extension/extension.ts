@@ -16,7 +16,17 @@ import { registerPasteProvider } from './paste.js';
 import { registerRepoContext } from './repoContext.js';
 import { registerStatusBar } from './statusBar.js';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension exposes to other extensions (and to its integration tests). */
+export interface ScoutApi {
+  /** How long activate() took, in milliseconds (the target is ≤ 50). */
+  readonly activationMs: number;
+  /** The sidecar's state: 'stopped' until the first request needs the engine. */
+  engineState(): string;
+  /** The sidecar's process id while it runs. */
+  enginePid(): number | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): ScoutApi {
   const started = performance.now();
   const log = registerLog(context);
   const client = registerEngine(context);
@@ -32,7 +42,9 @@ export function activate(context: vscode.ExtensionContext): void {
   status.onDidChange(() => models.modelChanged());
   registerParticipant(context, client);
   registerPasteProvider(context, client);
-  log.info(`Scout activated in ${(performance.now() - started).toFixed(1)} ms`);
+  const activationMs = performance.now() - started;
+  log.info(`Scout activated in ${activationMs.toFixed(1)} ms`);
+  return { activationMs, engineState: () => client.supervisor.state, enginePid: () => client.supervisor.pid };
 }
 
 /** VS Code awaits this on Reload Window and on closing the window: the sidecar is gone before the host. */

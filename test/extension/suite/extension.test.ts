@@ -1,0 +1,123 @@
+/**
+ * Scout in a real VS Code (code-server 1.139.1, remote extension host on Node 24), driving the real
+ * sidecar. Tests that need a model use the tiny chat model the runner passes as SCOUT_MODEL.
+ */
+import { strict as assert } from 'node:assert';
+import * as vscode from 'vscode';
+import type { ScoutApi } from '../../../src/extension/extension.js';
+import { engineSettings } from '../../../src/extension/settings.js';
+
+const EXTENSION_ID = 'scout.scout';
+
+async function api(): Promise<ScoutApi> {
+  const ext = vscode.extensions.getExtension<ScoutApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not installed`);
+  return ext.isActive ? ext.exports : await ext.activate();
+}
+
+async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function ask(model: vscode.LanguageModelChat, text: string): Promise<string> {
+  const cts = new vscode.CancellationTokenSource();
+  const response = await model.sendRequest(
+    [vscode.LanguageModelChatMessage.User(text)],
+    { modelOptions: { maxTokens: 4 } },
+    cts.token,
+  );
+  let out = '';
+  for await (const part of response.text) out += part;
+  return out;
+}
+
+export const tests: Array<[string, () => Promise<void>]> = [
+  [
+    'activates within 50 ms without starting the engine',
+    async () => {
+      const scout = await api();
+      console.log(`[scout-test]   activation took ${scout.activationMs.toFixed(1)} ms`);
+      assert.ok(scout.activationMs <= 50, `activation took ${scout.activationMs.toFixed(1)} ms`);
+      assert.equal(scout.engineState(), 'stopped');
+    },
+  ],
+  [
+    'registers every command it contributes',
+    async () => {
+      const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+      const contributed = (ext.packageJSON.contributes.commands as Array<{ command: string }>).map(
+        (c) => c.command,
+      );
+      const registered = new Set(await vscode.commands.getCommands(true));
+      assert.deepEqual(
+        contributed.filter((c) => !registered.has(c)),
+        [],
+      );
+    },
+  ],
+  [
+    'offers its model in the model picker without starting the engine',
+    async () => {
+      const models = await vscode.lm.selectChatModels({ vendor: 'scout' });
+      assert.equal(models.length, 1);
+      assert.equal(models[0]!.id, 'llama-4-scout');
+      assert.ok(models[0]!.maxInputTokens > 0);
+      assert.equal((await api()).engineState(), 'stopped');
+    },
+  ],
+  [
+    'refuses engine settings from the workspace and reads them from the user only',
+    async () => {
+      const config = vscode.workspace.getConfiguration('scout');
+      await assert.rejects(async () =>
+        config.update('modelPath', '/tmp/evil-model', vscode.ConfigurationTarget.Workspace),
+      );
+      assert.notEqual(engineSettings().modelPath, '/tmp/evil-model');
+    },
+  ],
+  [
+    'runs @scout in VS Code’s Chat view',
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.chat.open', {
+        query: '@scout where is the main function?',
+        modelSelector: { vendor: 'scout', id: 'llama-4-scout' },
+      });
+      // Nothing else has started the engine yet: only the participant's request can have.
+      await until('@scout to start the engine', async () => (await api()).engineState() === 'running');
+    },
+  ],
+  [
+    'restarts the engine on command: a new process replaces the old one',
+    async () => {
+      const before = (await api()).enginePid();
+      assert.ok(before, 'the engine should be running after @scout');
+      await vscode.commands.executeCommand('scout.restartEngine');
+      await until('the engine to run again', async () => (await api()).engineState() === 'running');
+      assert.notEqual((await api()).enginePid(), before);
+    },
+  ],
+  [
+    'answers through the language model provider with the real engine and the tiny model',
+    async () => {
+      const [model] = await vscode.lm.selectChatModels({ vendor: 'scout' });
+      const text = await ask(model!, 'hello');
+      assert.equal(typeof text, 'string');
+      assert.equal((await api()).engineState(), 'running');
+    },
+  ],
+  [
+    'opens the Scout chat view',
+    async () => {
+      await vscode.commands.executeCommand('scout.chatView.focus');
+      await vscode.commands.executeCommand('scout.newChat');
+    },
+  ],
+];
