@@ -43,10 +43,12 @@ beforeAll(async () => {
     new StreamMessageReader(child.stdout!),
     new StreamMessageWriter(child.stdin!),
   );
-  connection.onNotification(P.ChatDelta.method, (p: P.ChatDeltaParams) =>
-    deltas.set(p.requestId, (deltas.get(p.requestId) ?? '') + p.text),
-  );
-  connection.onNotification(P.Progress.method, (p: P.ProgressParams) => progress.push(p));
+  connection.onNotification(P.ChatDelta.type, (p) => {
+    deltas.set(p.requestId, (deltas.get(p.requestId) ?? '') + p.text);
+  });
+  connection.onNotification(P.Progress.type, (p) => {
+    progress.push(p);
+  });
   connection.listen();
 }, 60_000);
 
