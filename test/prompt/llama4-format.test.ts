@@ -63,6 +63,11 @@ describe('formatLlama4Chat', () => {
     expect(imageTokenCount({ rows: 3, cols: 4 })).toBe(1887);
     expect(imageTokenLayout({ rows: 3, cols: 4 })).toHaveLength(1887);
     expect(imageTokenLayout({ rows: 3, cols: 5 })).toHaveLength(2322);
+    for (let rows = 1; rows <= 16; rows++) {
+      for (let cols = 1; rows * cols <= 16; cols++) {
+        expect(imageTokenLayout({ rows, cols })).toHaveLength(imageTokenCount({ rows, cols }));
+      }
+    }
     const two = imageTokenLayout({ rows: 1, cols: 2 });
     expect(two.slice(0, 2)).toEqual(['<|image_start|>', '<|patch|>']);
     expect(two[145]).toBe('<|tile_x_separator|>');

@@ -47,7 +47,7 @@ export function imageTokenLayout(grid: TileGrid): string[] {
 export function imageTokenCount(grid: TileGrid): number {
   checkTileGrid(grid);
   const { rows, cols } = grid;
-  return rows * cols === 1
-    ? PATCHES_PER_TILE + 3
-    : 1 + rows * cols * PATCHES_PER_TILE + rows * (cols - 1) + rows + 1 + 144 + 1;
+  if (rows * cols === 1) return 1 + 1 + PATCHES_PER_TILE + 1;
+  // start, the tiles, x separators, one y separator per row, <|image|>, the global tile, end
+  return 1 + rows * cols * PATCHES_PER_TILE + rows * (cols - 1) + rows + 1 + PATCHES_PER_TILE + 1;
 }
