@@ -2,7 +2,9 @@
 #include "engine/model.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 #include "engine/error.hpp"
@@ -236,4 +238,39 @@ SCOUT_TEST(model_kv_cache_memory_grows_only_in_global_layers) {
   const uint64_t per_position = 2 * 2 * 8 * 4;  // K and V, 2 KV heads of 8, f32
   CHECK(later > early);
   CHECK(later <= early + 1 * (604 + 256) * per_position);  // one global layer, whole pages
+}
+
+SCOUT_TEST(model_cancellation_at_any_moment_rolls_back_exactly) {
+  // A second thread cancels a 40-token eval (10 chunk boundaries, starting mid-chunk so the
+  // ring entries of positions 4 and 5 get overwritten) after varying delays. Wherever it lands
+  // (before, inside or after the eval), the sequence must end up either untouched or complete,
+  // and the rest of the run must match a fresh full pass. A wider model makes the eval last
+  // long enough for most delays to land inside it.
+  TinyModel wide;
+  wide.hidden = 256, wide.heads = 8, wide.kv_heads = 2, wide.ffn = 512, wide.ffn_mlp = 512;
+  auto model = load(wide.write(), WeightFormat::F32, 1);
+  const size_t V = static_cast<size_t>(model->config().vocab_size);
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 46; ++i) tokens.push_back((i * 7 + 3) % 40);
+  const auto full = full_logits(*model, tokens);
+  for (int delay_us : {-1, 0, 250, 500, 1000, 1500, 2000, 4000, 16000}) {
+    auto seq = model->new_sequence(64);
+    seq->eval(std::span(tokens).first(6), Logits::None, nullptr);
+    std::atomic<bool> cancel{delay_us < 0};
+    std::thread canceller([&] {
+      if (delay_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
+      cancel = true;
+    });
+    std::vector<float> rows(40 * V);
+    bool was_cancelled = false;
+    try {
+      seq->eval(std::span(tokens).subspan(6, 40), Logits::All, rows.data(), &cancel);
+    } catch (const Cancelled&) {
+      was_cancelled = true;
+    }
+    canceller.join();
+    CHECK(seq->position() == (was_cancelled ? 6 : 46));
+    if (was_cancelled) seq->eval(std::span(tokens).subspan(6, 40), Logits::All, rows.data());
+    CHECK(max_rel_diff(rows.data(), &full[6 * V], rows.size()) <= 1e-5);
+  }
 }
