@@ -1,6 +1,7 @@
 // config.json: both architectures, the defaults HF applies, and every CF case of
 // shared/docs/bad-inputs.md. Each error must name the file and the field path.
 #include <cmath>
+#include <random>
 
 #include "engine/config.hpp"
 #include "tests/check.hpp"
@@ -243,4 +244,30 @@ SCOUT_TEST(config_load_reads_the_file_and_reports_missing_ones) {
                         dir + "/config.json: hidden_size must be an integer literal within ±2^53, got 8.5");
   write_file(dir + "/config.json", "<html>404</html>");
   CHECK_THROWS_CODE_MSG(load_text_config(dir + "/config.json"), ErrorCode::Config, "config.json: invalid JSON at byte 0");
+}
+
+SCOUT_TEST(config_random_corruption_gives_config_errors_only) {
+  // Seeded edits of a valid config: each result parses or fails as Error(Config), never otherwise.
+  const std::string good = conditional_config();
+  std::mt19937 rng(99);
+  const std::string alphabet = "{}[]:,\"0123456789-.eE \\ntruefalsnul";
+  int rejected = 0;
+  for (int iter = 0; iter < 2000; ++iter) {
+    std::string text = good;
+    const size_t at = rng() % text.size();
+    switch (rng() % 3) {
+      case 0: text[at] = alphabet[rng() % alphabet.size()]; break;
+      case 1: text.erase(at, 1 + rng() % 8); break;
+      case 2: text.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+    }
+    try {
+      const TextConfig c = parse(text);
+      CHECK(c.no_rope_layers.size() == static_cast<size_t>(c.num_hidden_layers));
+      CHECK(c.num_attention_heads % c.num_key_value_heads == 0 && c.head_dim % 2 == 0);
+    } catch (const Error& e) {
+      ++rejected;
+      if (e.code() != ErrorCode::Config) report_failure(__FILE__, __LINE__, e.what());
+    }
+  }
+  CHECK(rejected > 0);
 }
