@@ -122,8 +122,10 @@ void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out,
 
 std::unique_ptr<Model> Model::load(const std::string& dir, const LoadOptions& options,
                                    const std::atomic<bool>* cancel, const ProgressFn& progress) {
-  if (options.threads < 0)
-    invalid("threads must be >= 0 (0: one per hardware thread), got " + std::to_string(options.threads));
+  constexpr int kMaxThreads = 1024;  // far above any CPU we run on; guards against a garbage value
+  if (options.threads < 0 || options.threads > kMaxThreads)
+    invalid("threads must be in [0, " + std::to_string(kMaxThreads) + "] (0: one per hardware thread), got " +
+            std::to_string(options.threads));
   auto checkpoint = Checkpoint::open(dir);
   try {
     return std::make_unique<CpuModel>(std::move(checkpoint), options, cancel, progress);

@@ -186,6 +186,9 @@ SCOUT_TEST(model_rejects_bad_tokens_capacity_and_buffers) {
   LoadOptions negative;
   negative.threads = -1;
   CHECK_THROWS_CODE(Model::load(TinyModel{}.write(), negative), ErrorCode::InvalidArgument);
+  LoadOptions absurd;
+  absurd.threads = 1 << 20;
+  CHECK_THROWS_CODE_MSG(Model::load(TinyModel{}.write(), absurd), ErrorCode::InvalidArgument, "threads");
 }
 
 SCOUT_TEST(model_missing_or_misshapen_tensor_is_a_model_mismatch_naming_it) {
