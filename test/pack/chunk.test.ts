@@ -47,7 +47,7 @@ describe('chunk', () => {
     async (path, text, symbol) => {
       const a = await analyzeText(path, text, await loadO200kBase());
       expect(a.parsed).toBe(true);
-      expect(a.definitions).toContain(symbol);
+      expect(a.symbols).toContain(symbol);
       expectTiling(a);
     },
   );

@@ -1,8 +1,9 @@
 /**
  * The repository packer: the whole codebase as one prompt, within a token budget.
  *
- *   discover → filter (paths) → analyze (read, filter content, chunk, count; in workers, cached)
- *   → rank (repository map, question, open files) → fit (budget) → render
+ *   discover → filter (paths) → scan (read, filter content, symbols; in workers, cached)
+ *   → rank (repository map) → fit (budget; counts and parses lazily, in rank order)
+ *   → question (open files, BM25) → render
  *
  * Each stage lives in its own folder with a stated contract; `PackDeps` holds the replaceable
  * ones so tests and the sidecar can swap them (a different tokenizer, an in-memory cache, the
@@ -13,19 +14,27 @@ import { readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ScoutError } from '../errors.js';
-import { splitLines, type AnalyzeOutcome } from './analyze/analyze.js';
+import { atLeast, splitLines, type AnalyzeOutcome } from './analyze/analyze.js';
 import { WorkerPool, type Analyzer } from './analyze/pool.js';
 import { tokenizerId, type TokenizerSource } from './analyze/tokenizer-source.js';
 import { PackCache } from './cache/cache.js';
 import { checkAborted, discover, type DiscoverResult } from './discover/discover.js';
 import { decode } from './filter/content.js';
 import { DEFAULT_MAX_FILE_BYTES, pathRuleFor } from './filter/path-rules.js';
-import { fit, type CandidateChunk } from './fit/fit.js';
-import { bm25 } from './rank/bm25.js';
+import { fit } from './fit/fit.js';
+import { hasQuestion, questionCandidates } from './rank/question.js';
 import { rankFiles } from './rank/repo-map.js';
 import * as format from './render/format.js';
 import { mapOrder, render } from './render/render.js';
-import type { Excluded, ExcludeReason, FileAnalysis, PackOptions, PackResult, RepoFile } from './types.js';
+import type {
+  AnalysisLevel,
+  Excluded,
+  ExcludeReason,
+  FileAnalysis,
+  PackOptions,
+  PackResult,
+  RepoFile,
+} from './types.js';
 
 export interface PackDeps {
   discover: (opts: {
@@ -76,10 +85,15 @@ interface Packed {
   analysis: FileAnalysis;
 }
 
+/** The state of one pack() call. */
+interface Run {
+  packed: Packed[];
+  cached: number;
+  analyzed: number;
+  signal: AbortSignal | undefined;
+}
+
 const DEFAULT_BASE_SHARE = 0.75;
-/** Open and recently edited files outrank any text match in the question section. */
-const OPEN_FILE_BONUS = 1000;
-const RECENT_FILE_BONUS = 500;
 
 export class RepoPacker {
   private discovered: DiscoverResult | undefined;
@@ -128,30 +142,45 @@ export class RepoPacker {
       if (rule) excluded.push({ path: file.path, ...rule });
       else candidates.push(file);
     }
-    // 3. Analyze what the cache does not know (in workers).
-    // Without a budget every file is shown in full: chunks, outlines and symbols are not needed.
-    const syntax = opts.budget !== undefined;
-    const { packed, cached } = await this.analyzeStage(candidates, excluded, syntax, signal);
-    checkAborted(signal);
-    // 4. Rank.
+    // 3. Scan every file: read, filter by content, find symbols (in workers, cached).
+    const run: Run = { packed: [], cached: 0, analyzed: 0, signal };
+    run.packed = await this.analyzeStage(run, candidates, excluded);
+    const packed = run.packed;
+    // 4. Rank: the repository map (question-independent).
     const centrality = rankFiles(packed.map((p) => ({ path: p.file.path, analysis: p.analysis })));
+    const paths = packed.map((p) => p.file.path);
     const fixedText =
       format.repositoryOpen(basename(this.root), packed.length) +
-      format.repositoryMap(mapOrder(packed.map((p) => p.file.path))) +
+      format.repositoryMap(mapOrder(paths)) +
       format.REPOSITORY_CLOSE;
-    const [fixedTokens, questionTagTokens] = await this.deps.analyzer.count([
+    const [fixedTokens, questionTagTokens] = await this.countTexts([
       fixedText,
       format.QUESTION_OPEN + format.QUESTION_CLOSE,
     ]);
-    const chunkCandidates = opts.budget === undefined ? [] : this.questionCandidates(packed, opts);
-    // 5. Fit.
-    const plan = fit({
-      files: packed.map((p, i) => ({ path: p.file.path, analysis: p.analysis, rank: centrality[i]! })),
+    // 5. Fit, analyzing deeper (counts, syntax) only the files the budget can show.
+    const ensure = (files: number[], level: AnalysisLevel) => this.ensure(run, files, level);
+    const plan = await fit({
+      files: packed.map((p, i) => ({
+        path: p.file.path,
+        analysis: () => packed[i]!.analysis,
+        rank: centrality[i]!,
+      })),
       fixedTokens: fixedTokens!,
       questionTagTokens: questionTagTokens!,
       budget: opts.budget,
       baseShare,
-      candidates: chunkCandidates,
+      withQuestion: opts.budget !== undefined && hasQuestion(opts),
+      ensure,
+      candidates: () =>
+        questionCandidates({
+          paths,
+          analysis: (i) => packed[i]!.analysis,
+          lines: (i) => this.linesOf(packed[i]!),
+          ensure,
+          query: opts.query,
+          openFiles: opts.openFiles,
+          recentFiles: opts.recentFiles,
+        }),
     });
     checkAborted(signal);
     // 6. Render.
@@ -180,7 +209,8 @@ export class RepoPacker {
         represented,
         chunks: plan.chunks.length,
         baseTokens: plan.baseTokens,
-        cached,
+        cached: run.cached,
+        analyzed: run.analyzed,
         tokenizer: this.deps.analyzer.tokenizerId,
       },
     };
@@ -217,29 +247,12 @@ export class RepoPacker {
     return this.discovered;
   }
 
-  private async analyzeStage(
-    files: RepoFile[],
-    excluded: Excluded[],
-    syntax: boolean,
-    signal: AbortSignal | undefined,
-  ) {
-    const outcomes: (AnalyzeOutcome | undefined)[] = files.map((f) => {
-      const hit = this.deps.cache?.get(f);
-      return hit && syntax && hit.ok && !hit.analysis.syntax ? undefined : hit;
-    });
-    const missing = files.filter((_, i) => outcomes[i] === undefined);
-    const fresh = await this.deps.analyzer.analyze(
-      missing.map((f) => ({ path: f.path, absPath: f.absPath, syntax })),
-      signal,
-    );
-    let k = 0;
+  /** Scans every candidate (cache first); files judged by content join `excluded`. */
+  private async analyzeStage(run: Run, files: RepoFile[], excluded: Excluded[]): Promise<Packed[]> {
+    const outcomes = await this.analyzeFiles(run, files, 'scan');
     const packed: Packed[] = [];
     files.forEach((file, i) => {
-      let outcome = outcomes[i];
-      if (outcome === undefined) {
-        outcome = fresh[k++]!;
-        this.deps.cache?.set(file, outcome);
-      }
+      const outcome = outcomes[i]!;
       if (outcome.ok) packed.push({ file, analysis: outcome.analysis });
       else
         excluded.push({
@@ -249,7 +262,47 @@ export class RepoPacker {
         });
     });
     this.deps.cache?.retain(new Set(files.map((f) => f.path)));
-    return { packed, cached: files.length - missing.length };
+    return packed;
+  }
+
+  /** Brings the given packed files to at least `level`. A file that changed into something not packable shows as its path only. */
+  private async ensure(run: Run, indices: number[], level: AnalysisLevel): Promise<void> {
+    const need = indices.filter((i) => !atLeast(run.packed[i]!.analysis.level, level));
+    if (need.length === 0) return;
+    const outcomes = await this.analyzeFiles(
+      run,
+      need.map((i) => run.packed[i]!.file),
+      level,
+    );
+    need.forEach((i, k) => {
+      const outcome = outcomes[k]!;
+      const p = run.packed[i]!;
+      p.analysis = outcome.ok
+        ? outcome.analysis
+        : { ...p.analysis, level, tokens: { full: 0, outline: 0, chunks: [] }, chunks: [], outline: [] };
+    });
+  }
+
+  private async analyzeFiles(run: Run, files: RepoFile[], level: AnalysisLevel): Promise<AnalyzeOutcome[]> {
+    const outcomes: (AnalyzeOutcome | undefined)[] = files.map((f) => {
+      const hit = this.deps.cache?.get(f);
+      return hit && (!hit.ok || atLeast(hit.analysis.level, level)) ? hit : undefined;
+    });
+    const missing = files.filter((_, i) => outcomes[i] === undefined);
+    run.cached += files.length - missing.length;
+    run.analyzed += missing.length;
+    const fresh = await this.deps.analyzer.analyze(
+      missing.map((f) => ({ path: f.path, absPath: f.absPath, level })),
+      run.signal,
+    );
+    let k = 0;
+    return files.map((file, i) => {
+      const known = outcomes[i];
+      if (known) return known;
+      const outcome = fresh[k++]!;
+      this.deps.cache?.set(file, outcome);
+      return outcome;
+    });
   }
 
   /** Token counts of whole texts, from the cache when it knows them (a warm pack then starts no worker). */
@@ -265,32 +318,6 @@ export class RepoPacker {
       this.deps.cache?.setCount(t, n);
       return n;
     });
-  }
-
-  /** Chunks for the question section: open files first, then recently edited ones, then BM25 matches. */
-  private questionCandidates(packed: Packed[], opts: Omit<PackOptions, 'root'>): CandidateChunk[] {
-    const open = new Map((opts.openFiles ?? []).map((p, i) => [p, OPEN_FILE_BONUS - i] as const));
-    const recent = new Map((opts.recentFiles ?? []).map((p, i) => [p, RECENT_FILE_BONUS - i] as const));
-    const query = opts.query?.trim() ?? '';
-    if (!query && open.size === 0 && recent.size === 0) return [];
-    const refs: CandidateChunk[] = [];
-    const docs: { text: string; symbols: readonly string[] }[] = [];
-    packed.forEach((p, file) => {
-      const bonus = (open.get(p.file.path) ?? 0) + (recent.get(p.file.path) ?? 0);
-      if (!query && bonus === 0) return;
-      const lines = this.linesOf(p);
-      p.analysis.chunks.forEach((c, chunk) => {
-        refs.push({ file, chunk, score: bonus });
-        docs.push({
-          text: query ? lines.slice(c.startLine - 1, c.endLine).join('\n') : '',
-          symbols: c.symbols,
-        });
-      });
-    });
-    if (query) bm25(query, docs).forEach((s, i) => (refs[i]!.score += s));
-    return refs
-      .filter((r) => r.score > 0)
-      .sort((a, b) => b.score - a.score || a.file - b.file || a.chunk - b.chunk);
   }
 
   /** The file's lines as analyzed; re-read only when its stat data changed since the last pack. */

@@ -71,28 +71,30 @@ export interface OutlineLine {
   text: string;
 }
 
+/** How far a file has been analyzed; each level includes the ones before it. */
+export type AnalysisLevel = 'scan' | 'count' | 'syntax';
+
 /**
  * Everything the packer needs to know about one file's content, computed in a worker and cached
- * by content hash (so a rename or a revert costs nothing).
+ * (so a level is computed once per content). Fields marked with a level are empty below it.
  */
 export interface FileAnalysis {
+  level: AnalysisLevel;
   language: string | undefined;
-  /** True when tree-sitter produced the chunks; false when the file was chunked by lines. */
-  parsed: boolean;
-  /**
-   * True when the syntax was looked at (or the file has no grammar). A pack without a budget or a
-   * question shows every file in full and needs no syntax, so it skips parsing; a later pack that
-   * needs chunks, outlines and symbols re-analyzes the files where this is false.
-   */
-  syntax: boolean;
   lineCount: number;
-  chunks: ChunkInfo[];
-  outline: OutlineLine[];
-  /** Symbols this file defines (for the repository map). */
+  /** Symbols the file defines, from the text scan (rank/symbols.ts): what the repository map links. */
   definitions: string[];
-  /** Identifiers this file mentions, deduplicated, with counts (for the repository map). */
+  /** Identifiers the file mentions, with counts, from the same scan. */
   references: Record<string, number>;
-  /** Exact token counts of the rendered blocks (render/format.ts), with the tokenizer that packs. */
+  /** syntax: true when tree-sitter produced the chunks; false when the file was chunked by lines. */
+  parsed: boolean;
+  /** syntax: the chunks (they tile the file). */
+  chunks: ChunkInfo[];
+  /** syntax: each definition's signature. */
+  outline: OutlineLine[];
+  /** syntax: the symbols tree-sitter found (names chunks; not used for ranking). */
+  symbols: string[];
+  /** Exact token counts of the rendered blocks (render/format.ts): `full` from count, the rest from syntax. */
   tokens: { full: number; outline: number; chunks: number[] };
 }
 
@@ -127,8 +129,10 @@ export interface PackStats {
   chunks: number;
   /** Tokens of the stable base: every question about this repository state shares this prefix. */
   baseTokens: number;
-  /** Files whose analysis came from the cache rather than a worker. */
+  /** File analyses served by the cache. */
   cached: number;
+  /** File analyses computed by this pack (a file can be analyzed at more than one level). */
+  analyzed: number;
   tokenizer: string;
 }
 

@@ -1,8 +1,10 @@
 /**
- * Analyze one file: read it, judge it (filter/content.ts), chunk it, outline it, collect its
- * definitions and references, and count the tokens of every block it can appear as. This is the
- * expensive, embarrassingly parallel part of a pack; it runs in worker threads (pool.ts) and its
- * result is cached by content (cache/cache.ts).
+ * Analyze one file, to the level a pack needs (AnalysisLevel in types.ts):
+ *   scan    read it, judge it (filter/content.ts), count its lines, find its symbols for ranking;
+ *   count   + the exact tokens of the file shown in full;
+ *   syntax  + tree-sitter chunks and outline, and the tokens of each chunk and of the outline.
+ * This is the expensive, embarrassingly parallel part of a pack: it runs in worker threads
+ * (pool.ts), and its results are cached (cache/cache.ts), so a level is computed once per content.
  */
 import { readFileSync } from 'node:fs';
 import type { Tokenizer } from '../../tokenizer/types.js';
@@ -10,17 +12,9 @@ import { chunkLines, chunkTree } from '../chunk/chunker.js';
 import { languageOf } from '../chunk/languages.js';
 import { parse } from '../chunk/parser.js';
 import { judgeContent } from '../filter/content.js';
-import {
-  CHUNK_CLOSE,
-  chunkOpen,
-  FILE_CLOSE,
-  fileOpen,
-  numberedLines,
-  OUTLINE_CLOSE,
-  outlineBody,
-  outlineOpen,
-} from '../render/format.js';
-import type { ExcludeReason, FileAnalysis } from '../types.js';
+import { scanSymbols } from '../rank/symbols.js';
+import * as format from '../render/format.js';
+import type { AnalysisLevel, ExcludeReason, FileAnalysis } from '../types.js';
 
 export type AnalyzeOutcome =
   { ok: true; hash: string; analysis: FileAnalysis } | { ok: false; reason: ExcludeReason; detail?: string };
@@ -28,18 +22,14 @@ export type AnalyzeOutcome =
 export interface AnalyzeRequest {
   path: string;
   absPath: string;
-  /** Parse for chunks, outline and symbols (see FileAnalysis.syntax). */
-  syntax: boolean;
+  level: AnalysisLevel;
 }
 
-/** Identifiers worth linking files by: long enough to be specific, not keywords. */
-const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]{2,}/g;
-const MAX_REFERENCES = 400;
-const COMMON = new Set(
-  'the and for not with this that from import export return const let var function class new true false null undefined self else elif then case break continue default public private protected static void int string bool boolean number async await yield try catch finally throw throws type interface extends implements package def end module require include use pub impl struct enum match mut fn let func nil none None True False this super'.split(
-    ' ',
-  ),
-);
+export const LEVELS: readonly AnalysisLevel[] = ['scan', 'count', 'syntax'];
+
+export function atLeast(have: AnalysisLevel, want: AnalysisLevel): boolean {
+  return LEVELS.indexOf(have) >= LEVELS.indexOf(want);
+}
 
 export async function analyzeFile(req: AnalyzeRequest, tokenizer: Tokenizer): Promise<AnalyzeOutcome> {
   let bytes: Uint8Array;
@@ -53,7 +43,7 @@ export async function analyzeFile(req: AnalyzeRequest, tokenizer: Tokenizer): Pr
   return {
     ok: true,
     hash: verdict.file.hash,
-    analysis: await analyzeText(req.path, verdict.file.text, tokenizer, req.syntax),
+    analysis: await analyzeText(req.path, verdict.file.text, tokenizer, req.level),
   };
 }
 
@@ -61,21 +51,33 @@ export async function analyzeText(
   path: string,
   text: string,
   tokenizer: Tokenizer,
-  syntax = true,
+  level: AnalysisLevel = 'syntax',
 ): Promise<FileAnalysis> {
   const lines = splitLines(text);
   const spec = languageOf(path);
-  let parsed = false;
+  const analysis: FileAnalysis = {
+    level,
+    language: spec?.id,
+    parsed: false,
+    lineCount: lines.length,
+    chunks: [],
+    outline: [],
+    symbols: [],
+    ...scanSymbols(text),
+    tokens: { full: 0, outline: 0, chunks: [] },
+  };
+  if (level === 'scan') return analysis;
+
   let chunks = lines.length > 0 ? chunkLines(text) : [];
-  let outline: FileAnalysis['outline'] = [];
-  let definitions: string[] = [];
-  if (spec && syntax && lines.length > 0) {
+  if (level === 'syntax' && spec && lines.length > 0) {
     const tree = await parse(text, spec);
     if (tree) {
       try {
         const result = chunkTree(tree.root, text, spec);
-        ({ chunks, outline, definitions } = result);
-        parsed = true;
+        chunks = result.chunks;
+        analysis.outline = result.outline;
+        analysis.symbols = result.definitions;
+        analysis.parsed = true;
       } catch {
         // A grammar quirk the chunker did not expect: keep the line chunks; the file still packs.
       } finally {
@@ -84,24 +86,22 @@ export async function analyzeText(
     }
   }
   const count = (s: string) => tokenizer.count(s);
-  // Blocks add up (render/format.ts): count each chunk's lines once, reuse the sums for the full file.
-  const bodies = chunks.map((c) => count(numberedLines(lines, c.startLine, c.endLine)));
-  const chunkTokens = chunks.map((c, i) => count(chunkOpen(path, c)) + bodies[i]! + count(CHUNK_CLOSE));
-  const full = count(fileOpen(path, lines.length)) + bodies.reduce((a, b) => a + b, 0) + count(FILE_CLOSE);
-  const outlineTokens = outline.length
-    ? count(outlineOpen(path, lines.length)) + count(outlineBody(outline)) + count(OUTLINE_CLOSE)
-    : 0;
-  return {
-    language: spec?.id,
-    parsed,
-    syntax: syntax || spec === undefined,
-    lineCount: lines.length,
-    chunks,
-    outline,
-    definitions,
-    references: references(text, new Set(definitions)),
-    tokens: { full, outline: outlineTokens, chunks: chunkTokens },
-  };
+  // Blocks add up (render/format.ts): count each chunk's lines once and reuse the sums.
+  const bodies = chunks.map((c) => count(format.numberedLines(lines, c.startLine, c.endLine)));
+  analysis.tokens.full =
+    count(format.fileOpen(path, lines.length)) + bodies.reduce((a, b) => a + b, 0) + count(format.FILE_CLOSE);
+  if (level === 'syntax') {
+    analysis.chunks = chunks;
+    analysis.tokens.chunks = chunks.map(
+      (c, i) => count(format.chunkOpen(path, c)) + bodies[i]! + count(format.CHUNK_CLOSE),
+    );
+    if (analysis.outline.length > 0) {
+      const open = format.outlineOpen(path, lines.length);
+      analysis.tokens.outline =
+        count(open) + count(format.outlineBody(analysis.outline)) + count(format.OUTLINE_CLOSE);
+    }
+  }
+  return analysis;
 }
 
 /** The file's lines without their newlines; an empty file has none. */
@@ -110,16 +110,4 @@ export function splitLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
-}
-
-function references(text: string, own: Set<string>): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const m of text.matchAll(IDENTIFIER)) {
-    const id = m[0];
-    if (COMMON.has(id) || own.has(id)) continue;
-    counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  // Keep the most used (ties in byte order) so a huge file cannot blow up the map or the cache.
-  const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_REFERENCES);
-  return Object.fromEntries(top.sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }

@@ -12,7 +12,7 @@
  * reported as excluded with where it points.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, promises as fsp, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, promises as fsp, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -53,25 +53,26 @@ export async function discover(opts: DiscoverOptions): Promise<DiscoverResult> {
 
   const files: RepoFile[] = [];
   const excluded: Excluded[] = [];
-  await forEachLimited(paths.sort(comparePaths), 64, async (path) => {
-    if (scoutIgnore.ignoresWithAncestors(path)) return void excluded.push({ path, reason: 'scoutignore' });
-    if (vscodeExclude?.(path)) return void excluded.push({ path, reason: 'files-exclude' });
+  // Synchronous lstat: for tens of thousands of small calls it is several times faster than the
+  // promise API's thread-pool round trips, and discovery is a short, bounded step.
+  for (const path of paths) {
+    if (scoutIgnore.ignoresWithAncestors(path)) {
+      excluded.push({ path, reason: 'scoutignore' });
+      continue;
+    }
+    if (vscodeExclude?.(path)) {
+      excluded.push({ path, reason: 'files-exclude' });
+      continue;
+    }
     const absPath = join(root, path);
-    let st: Stats;
-    try {
-      st = await fsp.lstat(absPath);
-    } catch {
-      return; // listed by git but deleted from the work tree: not part of the current state
-    }
-    if (st.isSymbolicLink())
-      return void excluded.push({ path, reason: 'symlink', detail: describeLink(root, absPath) });
-    if (!st.isFile()) {
-      // Submodules show up in `git ls-files` as directories; sockets and FIFOs could block a read.
-      if (!st.isDirectory()) excluded.push({ path, reason: 'not-regular' });
-      return;
-    }
-    files.push({ path, absPath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
-  });
+    const st = lstatSync(absPath, { throwIfNoEntry: false });
+    // Undefined: listed by git but deleted from the work tree, so not part of the current state.
+    if (!st) continue;
+    if (st.isSymbolicLink()) excluded.push({ path, reason: 'symlink', detail: describeLink(root, absPath) });
+    else if (st.isFile()) files.push({ path, absPath, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
+    // Submodules show up in `git ls-files` as directories; sockets and FIFOs could block a read.
+    else if (!st.isDirectory()) excluded.push({ path, reason: 'not-regular' });
+  }
   checkAborted(opts.signal);
   files.sort((a, b) => comparePaths(a.path, b.path));
   excluded.sort((a, b) => comparePaths(a.path, b.path));
@@ -174,12 +175,4 @@ export function comparePaths(a: string, b: string): number {
 
 export function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError('pack cancelled');
-}
-
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }
