@@ -12,16 +12,21 @@ cpu::WeightType weight_type(WeightFormat format) {
   return format == WeightFormat::BF16 ? cpu::WeightType::BF16 : cpu::WeightType::F32;
 }
 
-// Stores `count` f32 values as matrix elements starting at element `index`.
-void store(cpu::Matrix& m, size_t index, const float* values, size_t count) {
-  if (m.type() == cpu::WeightType::F32) {
-    std::memcpy(m.mutable_data() + index * 4, values, count * 4);
+// Stores `count` f32 values as the matrix elements index, index + stride, index + 2·stride, ...
+void store(cpu::Matrix& m, size_t index, const float* values, size_t count, size_t stride = 1) {
+  const size_t elem = cpu::weight_type_size(m.type());
+  uint8_t* out = m.mutable_data() + index * elem;
+  if (m.type() == cpu::WeightType::F32 && stride == 1) {
+    std::memcpy(out, values, count * 4);
     return;
   }
-  uint8_t* out = m.mutable_data() + index * 2;
-  for (size_t i = 0; i < count; ++i) {
-    const uint16_t b = f32_to_bf16(values[i]);  // exact for bf16 sources
-    std::memcpy(out + 2 * i, &b, 2);
+  for (size_t i = 0; i < count; ++i, out += stride * elem) {
+    if (m.type() == cpu::WeightType::F32) {
+      std::memcpy(out, &values[i], 4);
+    } else {
+      const uint16_t b = f32_to_bf16(values[i]);  // exact for bf16 sources
+      std::memcpy(out, &b, 2);
+    }
   }
 }
 
@@ -78,13 +83,11 @@ class Binder {
   cpu::Matrix expert_columns(const TensorView& t, int64_t e, int64_t col0, int64_t n) {
     const int64_t K = t.shape[1], N = t.shape[2];
     cpu::Matrix m(type_, n, K);
-    std::vector<float> in_row(static_cast<size_t>(n)), out_col(static_cast<size_t>(n * K));
-    for (int64_t k = 0; k < K; ++k) {
+    std::vector<float> in_row(static_cast<size_t>(n));
+    for (int64_t k = 0; k < K; ++k) {  // input row k of the slice becomes column k of the matrix
       copy_to_f32(t, static_cast<size_t>((e * K + k) * N + col0), in_row.size(), in_row.data());
-      for (int64_t i = 0; i < n; ++i)
-        out_col[static_cast<size_t>(i * K + k)] = in_row[static_cast<size_t>(i)];
+      store(m, static_cast<size_t>(k), in_row.data(), in_row.size(), static_cast<size_t>(K));
     }
-    store(m, 0, out_col.data(), out_col.size());
     return m;
   }
 
