@@ -49,18 +49,35 @@ class Parser {
       : text_(text), source_(source), limits_(limits) {}
 
   Value parse_document() {
+    begin_document();
+    Value v = parse_value(0);
+    end_document();
+    return v;
+  }
+
+  void parse_members(const MemberFn& fn) {
+    begin_document();
+    if (peek() != '{') error(pos_, "the document must be an object, found " + show_char(pos_));
+    ++values_;
+    Value top;  // holds only the keys, for the duplicate check
+    parse_object(top, 1, &fn);
+    end_document();
+  }
+
+ private:
+  void begin_document() {
     if (text_.size() > limits_.max_bytes)
       error(0, "document is " + std::to_string(text_.size()) + " bytes, more than the limit of " +
                    std::to_string(limits_.max_bytes));
     if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF") error(0, "byte order mark before the value");
     skip_ws();
-    Value v = parse_value(0);
-    skip_ws();
-    if (pos_ != text_.size()) error(pos_, "unexpected data after the top-level value");
-    return v;
   }
 
- private:
+  void end_document() {
+    skip_ws();
+    if (pos_ != text_.size()) error(pos_, "unexpected data after the top-level value");
+  }
+
   [[noreturn]] void error(size_t at, const std::string& what) const {
     throw Error(source_.code, source_.name + ": invalid JSON at byte " + std::to_string(at) + ": " + what);
   }
@@ -158,7 +175,8 @@ class Parser {
     error(pos_, std::string("expected ',' or '") + close + "' in " + what + ", found " + show_char(pos_));
   }
 
-  void parse_object(Value& v, size_t depth) {
+  // With a sink, each member's value goes to it instead of into `v` (which keeps only the keys).
+  void parse_object(Value& v, size_t depth, const MemberFn* sink = nullptr) {
     enter(depth);
     v.type_ = Type::Object;
     v.children_ = std::make_unique<Value::Children>();
@@ -183,7 +201,10 @@ class Parser {
       if (peek() != ':') error(pos_, "expected ':' after a key, found " + show_char(pos_));
       ++pos_;
       skip_ws();
-      items.push_back(parse_value(depth));
+      if (sink)
+        (*sink)(keys.back(), parse_value(depth));
+      else
+        items.push_back(parse_value(depth));
       if (end_of_container('}', "object")) break;
     }
   }
@@ -388,6 +409,10 @@ class Parser {
 
 Value parse(std::string_view text, const Source& source, const Limits& limits) {
   return Parser(text, source, limits).parse_document();
+}
+
+void parse_members(std::string_view text, const Source& source, const Limits& limits, const MemberFn& fn) {
+  Parser(text, source, limits).parse_members(fn);
 }
 
 std::string read_file(const std::string& path, size_t max_bytes, ErrorCode code) {

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -97,6 +98,13 @@ Value parse(std::string_view text, const Source& source, const Limits& limits = 
 // is not a regular file or is larger than `max_bytes` (checked before reading), Error(Io) when
 // the OS refuses.
 std::string read_file(const std::string& path, size_t max_bytes, ErrorCode code);
+
+// Parses a document that must be an object, handing each member to `fn` as soon as it is read and
+// dropping it afterwards, so memory is bounded by the largest member rather than by the whole
+// document (a safetensors header lists up to tens of thousands of tensors). All checks of parse()
+// apply, duplicate keys included; `fn` may throw to stop early.
+using MemberFn = std::function<void(const std::string& key, Value&& value)>;
+void parse_members(std::string_view text, const Source& source, const Limits& limits, const MemberFn& fn);
 
 // ---- Typed access with field paths ------------------------------------------------------------
 // These report "<source>: <path> must be …, got …" as scout::Error(source.code). `path` is the

@@ -246,19 +246,15 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   limits.max_depth = 8;  // object → tensor → shape → number is 3 deep
   limits.max_members = kSafetensorsMaxTensors + 1;  // + __metadata__
   limits.max_values = 16 * (kSafetensorsMaxTensors + 1) + 2 * kSafetensorsMaxMetadataEntries;
-  const json::Value doc = json::parse(header, src, limits);
-  if (!doc.is(json::Type::Object)) bad(path, "header must be a JSON object, got " + json::describe(doc));
-
   auto file = std::unique_ptr<SafetensorsFile>(new SafetensorsFile());
   file->path_ = path;
   file->file_size_ = size;
-  for (size_t i = 0; i < doc.size(); ++i) {
-    const std::string& name = doc.keys()[i];
+  json::parse_members(header, src, limits, [&](const std::string& name, json::Value&& value) {
     if (name == "__metadata__")
-      file->metadata_ = parse_metadata(doc.items()[i], src);
+      file->metadata_ = parse_metadata(value, src);
     else
-      file->entries_.push_back(parse_entry(name, doc.items()[i], src));
-  }
+      file->entries_.push_back(parse_entry(name, value, src));
+  });
   if (file->entries_.size() > kSafetensorsMaxTensors)
     bad(path, "header lists " + std::to_string(file->entries_.size()) + " tensors (limit " +
                   std::to_string(kSafetensorsMaxTensors) + ")");

@@ -18,7 +18,10 @@
 //     never used as paths, so "../" inside a name is harmless and allowed;
 //   * at most 65,536 tensors per file. Scout holds about 1,300 tensors in all; the largest public
 //     checkpoints hold a few thousand per shard. The cap bounds the parse (a 100 MiB header of
-//     tiny entries would otherwise describe ~2 million tensors) in memory and time;
+//     tiny entries would otherwise describe ~2 million tensors) in memory and time. The header is
+//     read member by member (json::parse_members), so no JSON tree of the whole header is built:
+//     a full 65,536-tensor header peaks at about 30 MB and a 1e6-tensor one is refused after
+//     reading its first 65,537 entries;
 //   * __metadata__ must be an object of at most 1,024 string values of at most 1 MiB each.
 //
 // Truncation while mapped (ST14): the file size is validated against the header at open time,

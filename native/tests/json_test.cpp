@@ -178,3 +178,26 @@ SCOUT_TEST(json_read_file_checks_existence_and_size_first) {
   scout::test::write_file(dir + "/ok.json", "{}");
   CHECK(read_file(dir + "/ok.json", 100, ErrorCode::Config) == "{}");
 }
+
+SCOUT_TEST(json_parse_members_streams_an_object_with_the_same_checks) {
+  std::vector<std::pair<std::string, int64_t>> seen;
+  const auto collect = [&](const std::string& key, Value&& v) { seen.emplace_back(key, v.integer()); };
+  parse_members(R"( {"a": 1, "b": 2} )", kSrc, {}, collect);
+  CHECK(seen == (std::vector<std::pair<std::string, int64_t>>{{"a", 1}, {"b", 2}}));
+  parse_members("{}", kSrc, {}, collect);
+  CHECK(seen.size() == 2);
+  CHECK_THROWS_CODE_MSG(parse_members("[1]", kSrc, {}, collect), ErrorCode::Config,
+                        "doc.json: invalid JSON at byte 0: the document must be an object, found '['");
+  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1,"a":2})", kSrc, {}, collect), ErrorCode::Config, "byte 7: duplicate key \"a\"");
+  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1} x)", kSrc, {}, collect), ErrorCode::Config, "unexpected data after");
+  Limits members;
+  members.max_members = 2;
+  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1,"b":2,"c":3})", kSrc, members, collect), ErrorCode::Config,
+                        "object has more than 2 members");
+  // The callback may stop the parse with its own error.
+  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1,"b":2})", kSrc, {},
+                                      [](const std::string& key, Value&&) {
+                                        if (key == "b") throw Error(ErrorCode::Safetensors, "stop at b");
+                                      }),
+                        ErrorCode::Safetensors, "stop at b");
+}

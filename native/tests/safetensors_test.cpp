@@ -132,8 +132,8 @@ SCOUT_TEST(safetensors_st2_header_length_and_header_content) {
   expect_st_error("st2_cap", raw_safetensors(kSafetensorsMaxHeaderBytes + 1, header, ""), "104857601 is more than the limit");
   expect_st_error("st2_utf8", raw_safetensors("{\"t\xff\":1}", ""), "invalid UTF-8 in a string");
   expect_st_error("st2_not_json", raw_safetensors("{\"t\":", ""), "invalid JSON at byte 5");
-  expect_st_error("st2_array", raw_safetensors("[]", ""), "header must be a JSON object, got an array");
-  expect_st_error("st2_string", raw_safetensors("\"x\"", ""), "header must be a JSON object, got \"x\"");
+  expect_st_error("st2_array", raw_safetensors("[]", ""), "invalid JSON at byte 0: the document must be an object, found '['");
+  expect_st_error("st2_string", raw_safetensors("  \"x\"", ""), "invalid JSON at byte 2: the document must be an object");
 }
 
 SCOUT_TEST(safetensors_st3_git_lfs_pointer_and_html_page_get_helpful_messages) {
