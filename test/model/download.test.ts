@@ -24,6 +24,7 @@ import { tinyModelFiles } from './tinyModel.js';
 const REPO = 'meta-llama/Tiny-Scout';
 const GATED = 'meta-llama/Tiny-Scout-Gated';
 const SPACE = 'meta-llama/Tiny-Scout-Space'; // its own repo, so no request of another test is counted
+const WITH_ORIGINAL = 'meta-llama/Tiny-Scout-Original';
 const TOKEN_OK = 'hf_acceptedLicenseToken';
 const TOKEN_NO = 'hf_notAcceptedLicenseTok';
 const files = tinyModelFiles();
@@ -34,6 +35,11 @@ const mock = new HubMock([
   { id: REPO, files, isLfs },
   { id: GATED, files, isLfs, gated: 'manual', authorized: [TOKEN_OK] },
   { id: SPACE, files, isLfs },
+  {
+    id: WITH_ORIGINAL,
+    files: new Map([...files, ['original/consolidated.00.pth', Buffer.from('meta weights')]]),
+    isLfs,
+  },
 ]);
 let work: string;
 
@@ -80,7 +86,7 @@ describe('downloadModel', () => {
     expect(readFileSync(join(storage, 'refs', 'main'), 'utf8')).toBe(MOCK_COMMIT);
     for (const [path, content] of files) {
       const link = join(result.snapshotDir, path);
-      expect(readFileSync(link)).toEqual(content);
+      expect(readFileSync(link).equals(content)).toBe(true);
       expect(readlinkSync(link).startsWith('../../blobs/')).toBe(true);
     }
     expect(readlinkSync(join(result.snapshotDir, shard))).toBe(`../../blobs/${sha256(files.get(shard)!)}`);
@@ -111,6 +117,26 @@ describe('downloadModel', () => {
     expect(matchesPattern('a.json', 'a.jso?')).toBe(true);
     expect(matchesPattern('a.json', '*.bin')).toBe(false);
     await expectError(downloadModel(options({ include: ['*.gguf'] })), 'not_found', /matches \*\.gguf/);
+    const noShards = await downloadModel(options({ exclude: ['model-*.safetensors'] }));
+    expect(noShards.files.some((f) => f.path.endsWith('.safetensors'))).toBe(false);
+  });
+
+  it("leaves Meta's original/ weights out unless asked, and links nested paths", async () => {
+    const plain = await downloadModel(options({ repo: WITH_ORIGINAL }));
+    expect(plain.files.map((f) => f.path)).not.toContain('original/consolidated.00.pth');
+    const all = await downloadModel(options({ repo: WITH_ORIGINAL, exclude: [] }));
+    const link = join(all.snapshotDir, 'original', 'consolidated.00.pth');
+    expect(readFileSync(link, 'utf8')).toBe('meta weights');
+    expect(readlinkSync(link).startsWith('../../../blobs/')).toBe(true);
+  });
+
+  it('reports a cache folder it cannot create as an io error', async () => {
+    writeFileSync(join(work, 'file'), 'not a folder');
+    await expectError(
+      downloadModel(options({ cacheDir: join(work, 'file', 'hub') })),
+      'io',
+      /cannot create .*ENOTDIR/,
+    );
   });
 
   it('tells the user to accept the license of a gated repo, with and without a token', async () => {
@@ -192,6 +218,23 @@ describe('downloadModel', () => {
       .filter((r) => r.path.startsWith('/cdn/') && r.path.includes(shard) && r.range !== 'bytes=0-0');
     expect(resumed.map((r) => r.range)).toEqual([`bytes=${kept}-`]);
     expect(readFileSync(join(result.snapshotDir, shard)).equals(files.get(shard)!)).toBe(true);
+  });
+
+  it('retries a connection that goes silent instead of hanging', async () => {
+    mock.faults = { stall: { path: shard, afterBytes: 50_000, times: 1 } };
+    const logs: string[] = [];
+    const result = await downloadModel(options({ stallTimeoutMs: 300, onLog: (m) => logs.push(m) }));
+    expect(readFileSync(join(result.snapshotDir, shard)).equals(files.get(shard)!)).toBe(true);
+    expect(logs.join('\n')).toMatch(/no data for 0\.3s after byte \d+; resuming at byte/);
+  });
+
+  it('reports an unreachable Hub as a network error', async () => {
+    const offline: HubClient = { ...client(), hubUrl: 'http://127.0.0.1:9' };
+    await expectError(
+      downloadModel(options({ client: offline })),
+      'network',
+      /cannot reach http:\/\/127\.0\.0\.1:9/,
+    );
   });
 
   it('restarts a file cleanly when the server ignores Range', async () => {

@@ -20,6 +20,8 @@ export interface MockRepo {
 export interface Faults {
   /** Drop the connection after this many body bytes of the file, `times` times. */
   drop?: { path: string; afterBytes: number; times: number };
+  /** Send this many body bytes of the file, then go silent with the connection open, `times` times. */
+  stall?: { path: string; afterBytes: number; times: number };
   /** Serve this file with one byte flipped. */
   corrupt?: string;
   /** Answer range requests with the whole file (200), as some proxies do. */
@@ -241,6 +243,12 @@ export class HubMock {
       // Send part of the body, then close the connection as a flaky network would. A FIN (end) rather
       // than a reset (destroy), so the bytes already sent are delivered and the resume point is exact.
       res.write(body.subarray(0, drop.afterBytes), () => res.socket?.end());
+      return;
+    }
+    const stall = this.faults.stall;
+    if (stall && stall.path === path && stall.times > 0 && body.length > stall.afterBytes) {
+      stall.times--;
+      res.write(body.subarray(0, stall.afterBytes)); // and nothing more: close() cuts it
       return;
     }
     res.end(body);

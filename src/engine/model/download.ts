@@ -4,7 +4,7 @@
  *
  * The pipeline, top to bottom:
  *   1. ask the Hub for the commit, the gating, and every file with its size and hash;
- *   2. keep the files the include patterns select;
+ *   2. keep the files the include patterns select and the exclude patterns do not;
  *   3. probe access to one file, so a gated repo whose license is not accepted fails now, with the
  *      URL to accept it, and not after a disk check or halfway through 218 GB;
  *   4. check free disk space for what is still missing (partial files count as progress);
@@ -29,9 +29,13 @@ export interface DownloadOptions {
   cacheDir: string;
   /** fnmatch-style patterns (`*`, `?`) over repo paths; all files when empty. */
   include?: string[];
+  /** Patterns to leave out; default DEFAULT_EXCLUDE. */
+  exclude?: string[];
   concurrency?: number;
   retries?: number;
   retryDelayMs?: number;
+  /** Abort and retry a request that receives nothing for this long (default 60 s). */
+  stallTimeoutMs?: number;
   signal?: AbortSignal;
   /** Called once the plan is known: bytes to fetch and bytes already on disk. */
   onStart?: (info: { files: number; totalBytes: number; presentBytes: number; commit: string }) => void;
@@ -58,6 +62,12 @@ export function matchesPattern(path: string, pattern: string): boolean {
   return new RegExp(`^${re}$`).test(path);
 }
 
+/**
+ * Meta's original-format weights (consolidated .pth), when a repo carries them next to the
+ * safetensors: Scout never reads them, and they would double a 218 GB download.
+ */
+export const DEFAULT_EXCLUDE = ['original/*'];
+
 const REVISION = /^(?!.*\.\.)[\w.\-/]{1,200}$/;
 
 export async function downloadModel(o: DownloadOptions): Promise<DownloadResult> {
@@ -69,12 +79,18 @@ export async function downloadModel(o: DownloadOptions): Promise<DownloadResult>
   const log = o.onLog ?? (() => {});
 
   const manifest = await fetchRepoManifest(o.client, o.repo, revision);
-  const patterns = o.include ?? [];
+  const include = o.include ?? [];
+  const exclude = o.exclude ?? DEFAULT_EXCLUDE;
   const files = manifest.files.filter(
-    (f) => patterns.length === 0 || patterns.some((p) => matchesPattern(f.path, p)),
+    (f) =>
+      (include.length === 0 || include.some((p) => matchesPattern(f.path, p))) &&
+      !exclude.some((p) => matchesPattern(f.path, p)),
   );
   if (files.length === 0)
-    throw new ScoutError('not_found', `no file of ${o.repo}@${revision} matches ${patterns.join(', ')}`);
+    throw new ScoutError(
+      'not_found',
+      `no file of ${o.repo}@${revision} matches ${include.join(', ') || '*'} (excluding ${exclude.join(', ') || 'nothing'})`,
+    );
 
   const storage = repoStorageDir(o.cacheDir, o.repo);
   const blobs = join(storage, 'blobs');
@@ -94,8 +110,8 @@ export async function downloadModel(o: DownloadOptions): Promise<DownloadResult>
 
   if (missing.length > 0) {
     await probeAccess(o.client, manifest, missing[0]!, signal);
-    await mkdir(blobs, { recursive: true });
-    const free = await (o.freeBytes ?? freeBytesOf)(blobs);
+    await onDisk(`create ${blobs}`, () => mkdir(blobs, { recursive: true }));
+    const free = await onDisk(`measure free space in ${blobs}`, () => (o.freeBytes ?? freeBytesOf)(blobs));
     if (missingBytes > free)
       throw new ScoutError(
         'io',
@@ -139,8 +155,10 @@ export async function downloadModel(o: DownloadOptions): Promise<DownloadResult>
   for (const f of files) await linkSnapshot(snapshotDir, f.path, join(blobs, f.etag));
   if (revision !== manifest.commit) {
     const ref = join(storage, 'refs', revision);
-    await mkdir(dirname(ref), { recursive: true });
-    await writeFile(ref, manifest.commit);
+    await onDisk(`write ${ref}`, async () => {
+      await mkdir(dirname(ref), { recursive: true });
+      await writeFile(ref, manifest.commit);
+    });
   }
   const fetched = new Set(missing.map((f) => f.path));
   return {
@@ -170,10 +188,11 @@ async function fetchIntoBlob(
     signal,
     retries: o.retries ?? 5,
     retryDelayMs: o.retryDelayMs ?? 1000,
+    stallTimeoutMs: o.stallTimeoutMs ?? 60_000,
     onBytes: o.onBytes ?? (() => {}),
     onRetry: o.onLog,
   });
-  await rename(incompletePath, blob);
+  await onDisk(`rename ${incompletePath}`, () => rename(incompletePath, blob));
 }
 
 function resolveUrl(client: HubClient, m: RepoManifest, path: string): string {
@@ -222,12 +241,25 @@ async function isCompleteBlob(path: string, size: number): Promise<boolean> {
 /** snapshots/<commit>/<path> → ../../blobs/<etag>, relative so the cache folder can be moved. */
 async function linkSnapshot(snapshotDir: string, path: string, blob: string): Promise<void> {
   const link = join(snapshotDir, ...path.split('/'));
-  await mkdir(dirname(link), { recursive: true });
   const target = relative(dirname(link), blob);
   const current = await readlink(link).catch(() => undefined);
   if (current === target) return;
-  await rm(link, { force: true });
-  await symlink(target, link);
+  await onDisk(`link ${link}`, async () => {
+    await mkdir(dirname(link), { recursive: true });
+    await rm(link, { force: true });
+    await symlink(target, link);
+  });
+}
+
+/** Runs a filesystem step, turning errno failures (EACCES, ENOSPC, EROFS…) into `io` errors that say what failed. */
+async function onDisk<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    throw new ScoutError('io', `cannot ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      cause: e,
+    });
+  }
 }
 
 async function freeBytesOf(dir: string): Promise<number> {

@@ -3,8 +3,8 @@
  *
  * - Resume: an existing `.incomplete` is hashed first, then the rest is asked for with
  *   `Range: bytes=<have>-`. A server that ignores the range (200 instead of 206) restarts the file.
- * - Dropped connections, 5xx and 429 are retried with backoff, each retry resuming where the bytes
- *   stopped; 4xx answers are final and become typed errors.
+ * - Dropped or silent connections, 5xx and 429 are retried with backoff, each retry resuming where
+ *   the bytes stopped; 4xx answers are final and become typed errors.
  * - The size and the hash (sha256 for LFS files, git blob sha1 for small files) are checked against
  *   the Hub's metadata before the caller renames the file into place; a mismatch deletes the partial
  *   file, since resuming it could never repair it.
@@ -25,6 +25,8 @@ export interface TransferOptions {
   signal: AbortSignal;
   retries: number;
   retryDelayMs: number;
+  /** A request that receives nothing for this long is aborted and retried. */
+  stallTimeoutMs: number;
   /** Called with the number of new bytes each time some arrive (or are found already on disk). */
   onBytes: (delta: number) => void;
   /** Called with a human message when a retry happens. */
@@ -64,7 +66,9 @@ export async function transferFile(o: TransferOptions): Promise<void> {
     await rm(o.incompletePath, { force: true });
   }
 
-  const handle = await open(o.incompletePath, 'a');
+  const handle = await open(o.incompletePath, 'a').catch((e: NodeJS.ErrnoException) => {
+    throw new ScoutError('io', `cannot write ${o.incompletePath}: ${e.code ?? String(e)}`, { cause: e });
+  });
   try {
     for (let attempt = 0; state.have < o.file.size; attempt++) {
       if (o.signal.aborted) throw new CancelledError('download cancelled');
@@ -106,20 +110,75 @@ interface TransferState {
   have: number;
 }
 
-/** One HTTP request: asks for the bytes from `state.have` on and appends what arrives. */
+/**
+ * One HTTP request: asks for the bytes from `state.have` on and appends what arrives. A watchdog
+ * aborts the request when no byte arrives for `stallTimeoutMs`, so a connection that goes silent
+ * (a dead proxy, a half-open socket) becomes a retry instead of a hang.
+ */
 async function fetchRange(o: TransferOptions, handle: FileHandle, state: TransferState): Promise<void> {
-  let response: Response;
+  const request = new AbortController();
+  let stalled = false;
+  let watchdog: NodeJS.Timeout | undefined;
+  const feed = () => {
+    clearTimeout(watchdog);
+    watchdog = setTimeout(() => {
+      stalled = true;
+      request.abort();
+    }, o.stallTimeoutMs);
+  };
+  const cancel = () => request.abort();
+  o.signal.addEventListener('abort', cancel, { once: true });
+  feed();
   try {
-    response = await o.client.fetch(o.url, {
-      headers: {
-        ...(o.client.token ? { Authorization: `Bearer ${o.client.token}` } : {}),
-        ...(state.have > 0 ? { Range: `bytes=${state.have}-` } : {}),
-      },
-      signal: o.signal,
-    });
-  } catch (e) {
-    throw new RetryableError(`connection failed (${causeOf(e)})`);
+    let response: Response;
+    try {
+      response = await o.client.fetch(o.url, {
+        headers: {
+          ...(o.client.token ? { Authorization: `Bearer ${o.client.token}` } : {}),
+          ...(state.have > 0 ? { Range: `bytes=${state.have}-` } : {}),
+        },
+        signal: request.signal,
+      });
+    } catch (e) {
+      const silence = `no response for ${o.stallTimeoutMs / 1000}s`;
+      throw new RetryableError(stalled ? silence : `connection failed (${causeOf(e)})`);
+    }
+    await checkResponse(o, response, handle, state);
+    const reader = response.body!.getReader();
+    try {
+      for (;;) {
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
+        try {
+          chunk = await reader.read();
+        } catch (e) {
+          throw new RetryableError(
+            stalled
+              ? `no data for ${o.stallTimeoutMs / 1000}s after byte ${state.have}`
+              : `connection dropped after byte ${state.have} (${causeOf(e)})`,
+          );
+        }
+        if (chunk.done) break;
+        feed();
+        await append(o, handle, state, chunk.value);
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+  } finally {
+    clearTimeout(watchdog);
+    o.signal.removeEventListener('abort', cancel);
   }
+  if (state.have < o.file.size)
+    throw new RetryableError(`connection closed after byte ${state.have} of ${o.file.size}`);
+}
+
+/** Status and range checks before any byte is written; may restart the file (a server ignoring Range). */
+async function checkResponse(
+  o: TransferOptions,
+  response: Response,
+  handle: FileHandle,
+  state: TransferState,
+) {
   if (response.status >= 500 || response.status === 429) {
     await response.body?.cancel();
     throw new RetryableError(`the server answered ${response.status}`);
@@ -136,7 +195,6 @@ async function fetchRange(o: TransferOptions, handle: FileHandle, state: Transfe
       o.file.path,
     );
   }
-
   if (state.have > 0 && response.status !== 206) {
     // The server ignored the range: start over rather than append a second copy.
     await handle.truncate(0);
@@ -154,45 +212,29 @@ async function fetchRange(o: TransferOptions, handle: FileHandle, state: Transfe
     }
   }
   if (!response.body) throw new RetryableError('empty response body');
+}
 
-  const reader = response.body.getReader();
+/** Writes then hashes one chunk, so the hash always describes exactly the bytes on disk. */
+async function append(o: TransferOptions, handle: FileHandle, state: TransferState, bytes: Uint8Array) {
+  if (state.have + bytes.length > o.file.size)
+    throw new ScoutError(
+      'network',
+      `${o.file.path}: the server sent more than the ${o.file.size} bytes the Hub lists`,
+    );
   try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (e) {
-        throw new RetryableError(`connection dropped after byte ${state.have} (${causeOf(e)})`);
-      }
-      if (chunk.done) break;
-      const bytes = chunk.value;
-      if (state.have + bytes.length > o.file.size)
-        throw new ScoutError(
-          'network',
-          `${o.file.path}: the server sent more than the ${o.file.size} bytes the Hub lists`,
-        );
-      try {
-        await handle.write(bytes);
-      } catch (e) {
-        if (diskFull(e))
-          throw new ScoutError(
-            'io',
-            `disk full while writing ${o.file.path} (${(e as NodeJS.ErrnoException).code}); free some space and run again: the download resumes`,
-          );
-        throw new ScoutError(
-          'io',
-          `cannot write ${o.incompletePath}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-        );
-      }
-      state.hash.update(bytes);
-      state.have += bytes.length;
-      o.onBytes(bytes.length);
-    }
-  } finally {
-    reader.releaseLock();
+    await handle.write(bytes);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (diskFull(e))
+      throw new ScoutError(
+        'io',
+        `disk full while writing ${o.file.path} (${code}); free some space and run again: the download resumes`,
+      );
+    throw new ScoutError('io', `cannot write ${o.incompletePath}: ${code ?? String(e)}`);
   }
-  if (state.have < o.file.size)
-    throw new RetryableError(`connection closed after byte ${state.have} of ${o.file.size}`);
+  state.hash.update(bytes);
+  state.have += bytes.length;
+  o.onBytes(bytes.length);
 }
 
 function causeOf(e: unknown): string {

@@ -20,11 +20,12 @@ import { intOption, parseOptions } from '../args.js';
 import type { CliCommand, CliIO } from '../command.js';
 
 const USAGE = `scout model <download|list|verify|plan> [options]
-  download [--repo ID] [--revision R] [--dir CACHE] [--include PATTERNS] [--concurrency N] [--json]
+  download [--repo ID] [--revision R] [--dir CACHE] [--include P,...] [--exclude P,...] [--concurrency N] [--json]
       fetch a Hub repo into the Hugging Face cache (default ${SCOUT_REPO}); resumable;
       token from HF_TOKEN or the Hugging Face CLI's token file; Hub address from HF_ENDPOINT
       --dir CACHE       the hub cache folder (default $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub)
       --include P,...   only files matching these patterns, e.g. '*.json,*.safetensors'
+      --exclude P,...   leave these out (default 'original/*', Meta's .pth copies; '' keeps everything)
   list [--folder DIR]... [--json]
       models in --folder/SCOUT_MODEL and the Hugging Face caches, with architecture, size, dtype, int4 caches
   verify DIR [--no-hash] [--json]
@@ -70,6 +71,7 @@ async function download(argv: string[], io: CliIO): Promise<number> {
     revision: { type: 'string' },
     dir: { type: 'string' },
     include: { type: 'string' },
+    exclude: { type: 'string' },
     concurrency: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -93,10 +95,8 @@ async function download(argv: string[], io: CliIO): Promise<number> {
     repo,
     revision: values.revision,
     cacheDir,
-    include: values.include
-      ?.split(',')
-      .map((p) => p.trim())
-      .filter(Boolean),
+    include: patterns(values.include),
+    exclude: patterns(values.exclude),
     concurrency: intOption('concurrency', values.concurrency, 1, 16),
     signal: io.signal,
     onStart: (s) => {
@@ -115,6 +115,13 @@ async function download(argv: string[], io: CliIO): Promise<number> {
   if (values.json) io.stdout.write(`${JSON.stringify(result)}\n`);
   else io.stdout.write(`${result.snapshotDir}\n`);
   return 0;
+}
+
+function patterns(value: string | undefined): string[] | undefined {
+  return value
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 async function list(argv: string[], io: CliIO): Promise<number> {
