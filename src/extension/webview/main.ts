@@ -13,7 +13,7 @@ import type {
   ToWebview,
 } from '../chat/messages.js';
 import { formatTokens } from '../format.js';
-import { citationLink, type RenderHooks, renderMarkdown } from './render.js';
+import { citationLink, linkCitations, type RenderHooks, renderMarkdown } from './render.js';
 
 declare function acquireVsCodeApi(): { postMessage(message: FromWebview): void };
 const vscode = acquireVsCodeApi();
@@ -71,6 +71,7 @@ function fillMessage(el: HTMLElement, m: MessageView): void {
   const body = el.querySelector<HTMLElement>('.body')!;
   if (m.role === 'user') {
     body.textContent = m.text;
+    linkCitations(body, hooks); // `path:line` in a question opens too
     if (m.images.length) {
       const note = document.createElement('div');
       note.className = 'image-note';

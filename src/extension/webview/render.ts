@@ -90,7 +90,7 @@ function flash(button: HTMLButtonElement, text: string): void {
 }
 
 /** Turns `path:line` in text (and inline code, not code blocks) into links the extension opens. */
-function linkCitations(root: HTMLElement, hooks: RenderHooks): void {
+export function linkCitations(root: HTMLElement, hooks: RenderHooks): void {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
     acceptNode: (n) =>
       n.parentElement?.closest('pre, a') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
