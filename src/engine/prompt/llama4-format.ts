@@ -64,7 +64,8 @@ class PromptBuilder {
 
   private flush(): void {
     if (!this.pending) return;
-    this.ids.push(...this.tokenizer.encode(this.pending));
+    // A loop, not push(...ids): a packed repository is far more ids than a call takes arguments.
+    for (const id of this.tokenizer.encode(this.pending)) this.ids.push(id);
     this.text += this.pending;
     this.pending = '';
   }

@@ -118,11 +118,7 @@ export class BpeTokenizer implements Tokenizer {
 
   encode(text: string): number[] {
     const out: number[] = [];
-    this.withAddedTokens(
-      text,
-      (segment) => this.encodeOrdinary(segment, out),
-      (id) => out.push(id),
-    );
+    this.encodeInto(text, out);
     return out;
   }
 
@@ -146,7 +142,7 @@ export class BpeTokenizer implements Tokenizer {
     splitOn(
       text,
       this.specialRegex,
-      (segment) => out.push(...this.encode(segment)),
+      (segment) => this.encodeInto(segment, out),
       (token) => out.push(this.specialTokens.get(token)!),
     );
     return out;
@@ -182,6 +178,15 @@ export class BpeTokenizer implements Tokenizer {
 
   decode(ids: readonly number[]): string {
     return new TextDecoder('utf-8', { ignoreBOM: true }).decode(this.decodeBytes(ids));
+  }
+
+  /** Appends the ids of `text` to `out` (never spread: a long text has more ids than a call may take arguments). */
+  private encodeInto(text: string, out: number[]): void {
+    this.withAddedTokens(
+      text,
+      (segment) => this.encodeOrdinary(segment, out),
+      (id) => out.push(id),
+    );
   }
 
   private withAddedTokens(text: string, onText: (segment: string) => void, onToken: (id: number) => void) {
