@@ -2,7 +2,6 @@
 // model.safetensors.index.json lists, cross-checked so that every tensor has exactly one home.
 #include "engine/checkpoint.hpp"
 
-#include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <unordered_set>
@@ -20,18 +19,24 @@ constexpr const char* kSingleFile = "model.safetensors";
 constexpr const char* kIndexFile = "model.safetensors.index.json";
 constexpr size_t kMaxIndexBytes = size_t{64} << 20;
 
-bool is_file(const std::string& path) {
+// True when something is at `path`, a dangling symlink included (opening it then says why).
+bool exists_at(const std::string& path) {
   std::error_code ec;
-  return fs::exists(fs::symlink_status(path, ec)) || fs::exists(path, ec);
+  return fs::exists(fs::symlink_status(path, ec));
 }
 
 // The canonical path (symlinks resolved), or "" when it does not exist.
 std::string real_path(const std::string& path) {
-  char buf[PATH_MAX];
-  return ::realpath(path.c_str(), buf) ? std::string(buf) : std::string();
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (!resolved) return {};
+  std::string out(resolved);
+  std::free(resolved);
+  return out;
 }
 
+// `path` and `folder` are canonical; true when path lies strictly below folder.
 bool is_inside(const std::string& path, const std::string& folder) {
+  if (folder == "/") return path.size() > 1 && path[0] == '/';
   return path.size() > folder.size() && path.compare(0, folder.size(), folder) == 0 && path[folder.size()] == '/';
 }
 
@@ -62,7 +67,10 @@ void check_shard_name(const std::string& shard, const json::Source& src) {
 std::vector<std::string> trusted_roots(const std::string& real_dir) {
   std::vector<std::string> roots{real_dir};
   const fs::path p(real_dir);
-  if (p.parent_path().filename() == "snapshots") roots.push_back((p.parent_path().parent_path() / "blobs").string());
+  if (p.parent_path().filename() == "snapshots") {
+    const std::string blobs = real_path((p.parent_path().parent_path() / "blobs").string());
+    if (!blobs.empty()) roots.push_back(blobs);
+  }
   return roots;
 }
 
@@ -79,9 +87,9 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir) {
 
   const std::string single = dir + "/" + kSingleFile;
   const std::string index = dir + "/" + kIndexFile;
-  if (is_file(single)) {
+  if (exists_at(single)) {
     ck->add_file(SafetensorsFile::open(single));
-  } else if (is_file(index)) {
+  } else if (exists_at(index)) {
     ck->open_shards(index);
   } else {
     throw Error(ErrorCode::NotFound, dir + ": no weights found (looked for " + kSingleFile + " and " + kIndexFile + ")");

@@ -46,7 +46,7 @@ class Fields {
   }
   const json::Value& need(std::string_view name) const {
     const json::Value* v = get(name);
-    if (!v) fail(name, "is required but missing");
+    if (!v) fail(name, obj_.find(name) ? "is required but null" : "is required but missing");
     return *v;
   }
 

@@ -26,9 +26,9 @@
 //
 // Truncation while mapped (ST14): the file size is validated against the header at open time,
 // and the mapping is MAP_PRIVATE + PROT_READ. If another process truncates the file afterwards,
-// touching a page past the new end raises SIGBUS. That cannot be turned into an exception safely
-// inside a library; it is handled at the process level: the engine runs in a sidecar process that
-// the extension restarts with a "model file changed while loaded" message.
+// touching a page past the new end raises SIGBUS, which a library cannot turn into an exception
+// safely. That belongs at the process level: the engine runs in a sidecar process, so a SIGBUS
+// ends only the sidecar, and its supervisor in the extension restarts it and reports the failure.
 #pragma once
 
 #include <cstdint>

@@ -157,6 +157,7 @@ SCOUT_TEST(config_cf4_dtype_and_architecture) {
   expect_config_error(causal_config({{"architectures", "[4]"}}), "architectures[0] must be a string, got 4");
   expect_config_error(causal_config({{"architectures", ""}}), "architectures is required but missing");
   expect_config_error(causal_config({{"model_type", ""}}), "model_type is required but missing");
+  expect_config_error(causal_config({{"hidden_size", "null"}}), "hidden_size is required but null");
   expect_config_error(conditional_config({}, {{"text_config", ""}}), "text_config is required but missing");
   expect_config_error(conditional_config({}, {{"text_config", "[]"}}), "text_config must be an object, got an array");
   expect_config_error("[1]", "must hold a JSON object, got an array");
