@@ -14,7 +14,7 @@
 #include <cmath>
 
 #include "engine/config.hpp"
-#include "engine/json.hpp"
+#include "engine/json_fields.hpp"
 
 namespace scout {
 
@@ -28,79 +28,14 @@ constexpr const char* kConditional = "Llama4ForConditionalGeneration";
 constexpr const char* kCausal = "Llama4ForCausalLM";
 constexpr size_t kMaxConfigBytes = size_t{16} << 20;
 
-// Reads fields of one JSON object (the top level, or text_config) with their full paths.
-class Fields {
- public:
-  Fields(const json::Value& obj, std::string prefix, const json::Source& src)
-      : obj_(obj), prefix_(std::move(prefix)), src_(src) {}
-
-  std::string path(std::string_view name) const { return json::join(prefix_, name); }
-  [[noreturn]] void fail(std::string_view name, const std::string& problem) const {
-    json::fail(src_, path(name), problem);
-  }
-
-  // The member, or nullptr when absent or null (HF writes null for "not set").
-  const json::Value* get(std::string_view name) const {
-    const json::Value* v = obj_.find(name);
-    return v && !v->is(json::Type::Null) ? v : nullptr;
-  }
-  const json::Value& need(std::string_view name) const {
-    const json::Value* v = get(name);
-    if (!v) fail(name, obj_.find(name) ? "is required but null" : "is required but missing");
-    return *v;
-  }
-
-  int64_t int_in(const json::Value& v, std::string_view name, int64_t lo, int64_t hi) const {
-    const int64_t x = json::get_int(v, src_, path(name));
-    if (x < lo || x > hi)
-      fail(name, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
-    return x;
-  }
-  int64_t required_int(std::string_view name, int64_t lo, int64_t hi) const {
-    return int_in(need(name), name, lo, hi);
-  }
-  int64_t optional_int(std::string_view name, int64_t fallback, int64_t lo, int64_t hi) const {
-    const json::Value* v = get(name);
-    return v ? int_in(*v, name, lo, hi) : fallback;
-  }
-
-  // A finite number > 0.
-  double positive(const json::Value& v, std::string_view name) const {
-    const double x = json::get_number(v, src_, path(name));
-    if (!(x > 0) || !std::isfinite(x)) fail(name, "must be a positive number, got " + json::describe(v));
-    return x;
-  }
-  double required_positive(std::string_view name) const { return positive(need(name), name); }
-  double optional_positive(std::string_view name, double fallback) const {
-    const json::Value* v = get(name);
-    return v ? positive(*v, name) : fallback;
-  }
-
-  bool optional_bool(std::string_view name, bool fallback) const {
-    const json::Value* v = get(name);
-    return v ? json::get_bool(*v, src_, path(name)) : fallback;
-  }
-  const std::string* optional_string(std::string_view name) const {
-    const json::Value* v = get(name);
-    return v ? &json::get_string(*v, src_, path(name)) : nullptr;
-  }
-
-  const json::Value& object() const { return obj_; }
-  const json::Source& source() const { return src_; }
-
- private:
-  const json::Value& obj_;
-  std::string prefix_;
-  const json::Source& src_;
-};
 
 using json::quote;
 
-void read_rope_scaling(const Fields& f, TextConfig& c) {
+void read_rope_scaling(const json::Fields& f, TextConfig& c) {
   const json::Value* v = f.get("rope_scaling");
   if (!v) return;  // null or absent: no scaling
   if (!v->is(json::Type::Object)) f.fail("rope_scaling", "must be an object or null, got " + json::describe(*v));
-  const Fields rs(*v, f.path("rope_scaling"), f.source());
+  const json::Fields rs(*v, f.path("rope_scaling"), f.source());
   const std::string* rope_type = rs.optional_string("rope_type");
   const std::string* legacy_type = rs.optional_string("type");  // the older spelling
   if (rope_type && legacy_type && *rope_type != *legacy_type)
@@ -123,7 +58,7 @@ void read_rope_scaling(const Fields& f, TextConfig& c) {
 
 // no_rope_layers: per layer, 1 = the layer uses RoPE. Absent, null or [] (the released base
 // config has []) all mean HF's default: every fourth layer (i + 1) % 4 == 0 is NoPE.
-void read_rope_layers(const Fields& f, TextConfig& c) {
+void read_rope_layers(const json::Fields& f, TextConfig& c) {
   const int64_t layers = c.num_hidden_layers;
   const json::Value* v = f.get("no_rope_layers");
   if (!v || (v->is(json::Type::Array) && v->size() == 0)) {
@@ -154,7 +89,7 @@ void read_rope_layers(const Fields& f, TextConfig& c) {
 }
 
 // moe_layers: explicit list, or HF's range(step - 1, L, step).
-void read_moe_layers(const Fields& f, TextConfig& c) {
+void read_moe_layers(const json::Fields& f, TextConfig& c) {
   const int64_t layers = c.num_hidden_layers;
   c.interleave_moe_layer_step = f.optional_int("interleave_moe_layer_step", 1, 1, layers);
   if (const json::Value* v = f.get("moe_layers")) {
@@ -171,7 +106,7 @@ void read_moe_layers(const Fields& f, TextConfig& c) {
   }
 }
 
-void read_token_ids(const Fields& f, TextConfig& c) {
+void read_token_ids(const json::Fields& f, TextConfig& c) {
   const int64_t last = c.vocab_size - 1;
   if (const json::Value* eos = f.get("eos_token_id")) {
     if (eos->is(json::Type::Array)) {
@@ -186,7 +121,7 @@ void read_token_ids(const Fields& f, TextConfig& c) {
   c.pad_token_id = f.optional_int("pad_token_id", -1, 0, last);
 }
 
-void read_dtype(const Fields& f, TextConfig& c) {
+void read_dtype(const json::Fields& f, TextConfig& c) {
   // Transformers >= 4.56 writes "dtype" where older versions wrote "torch_dtype".
   for (const char* key : {"torch_dtype", "dtype"}) {
     const std::string* d = f.optional_string(key);
@@ -198,14 +133,14 @@ void read_dtype(const Fields& f, TextConfig& c) {
 }
 
 // Fields that exist at both levels of a conditional-generation config.
-void check_shared_fields(const Fields& f, TextConfig& c) {
+void check_shared_fields(const json::Fields& f, TextConfig& c) {
   read_dtype(f, c);
   if (f.optional_bool("tie_word_embeddings", false))
     f.fail("tie_word_embeddings", "is true, but Llama 4 keeps a separate lm_head and Scout does not support tied "
                                   "embeddings");
 }
 
-void read_text_fields(const Fields& f, TextConfig& c) {
+void read_text_fields(const json::Fields& f, TextConfig& c) {
   c.hidden_size = f.required_int("hidden_size", 1, 65536);
   c.num_hidden_layers = f.required_int("num_hidden_layers", 1, 1024);
   c.num_attention_heads = f.required_int("num_attention_heads", 1, 1024);
@@ -264,7 +199,7 @@ TextConfig parse_text_config(const std::string& json_text, const std::string& pa
   limits.max_bytes = kMaxConfigBytes;
   const json::Value doc = json::parse(json_text, src, limits);
   if (!doc.is(json::Type::Object)) json::fail(src, "", "must hold a JSON object, got " + json::describe(doc));
-  const Fields top(doc, "", src);
+  const json::Fields top(doc, "", src);
 
   TextConfig c;
   const json::Value& archs = json::get_array(top.need("architectures"), src, "architectures");
@@ -275,7 +210,7 @@ TextConfig parse_text_config(const std::string& json_text, const std::string& pa
   if (c.architecture == kConditional) {
     if (model_type != "llama4") top.fail("model_type", "must be \"llama4\" for " + c.architecture + ", got " + quote(model_type));
     const json::Value& text = json::get_object(top.need("text_config"), src, "text_config");
-    const Fields tf(text, "text_config", src);
+    const json::Fields tf(text, "text_config", src);
     if (const std::string* t = tf.optional_string("model_type"); t && *t != "llama4_text")
       tf.fail("model_type", "must be \"llama4_text\", got " + quote(*t));
     check_shared_fields(top, c);
