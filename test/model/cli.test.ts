@@ -49,6 +49,7 @@ beforeAll(async () => {
     HF_HOME: join(work, 'hf'),
     HF_HUB_CACHE: join(work, 'hf', 'hub'),
     XDG_CACHE_HOME: join(work, 'xdg'),
+    HOME: work, // so ~/.cache/huggingface of the machine running the tests is not scanned
   });
 });
 afterAll(async () => {

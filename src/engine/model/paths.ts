@@ -21,8 +21,13 @@ export const SCOUT_REPO = 'meta-llama/Llama-4-Scout-17B-16E-Instruct';
 
 type Env = Record<string, string | undefined>;
 
+/** $HOME from the given environment (so tests and callers can redirect it), else the OS's answer. */
+function home(env: Env): string {
+  return env['HOME'] || os.homedir();
+}
+
 function xdgCache(env: Env): string {
-  return env['XDG_CACHE_HOME'] || join(os.homedir(), '.cache');
+  return env['XDG_CACHE_HOME'] || join(home(env), '.cache');
 }
 
 function hfHome(env: Env): string {
@@ -41,7 +46,7 @@ export function hubCacheCandidates(env: Env = process.env): string[] {
     env['HUGGINGFACE_HUB_CACHE'],
     env['HF_HOME'] && join(env['HF_HOME'], 'hub'),
     join(xdgCache(env), 'huggingface', 'hub'),
-    join(os.homedir(), '.cache', 'huggingface', 'hub'),
+    join(home(env), '.cache', 'huggingface', 'hub'),
   ];
   return [...new Set(dirs.filter((d): d is string => !!d))];
 }

@@ -6,14 +6,10 @@
  */
 import { resolve } from 'node:path';
 import { ScoutError } from '../../errors.js';
-import { readLlama4Config, parseLlama4Config, type Llama4Config } from '../../model/config.js';
-import { findModels, resolveModel, type ModelSummary } from '../../model/discover.js';
-import { downloadModel } from '../../model/download.js';
-import { DEFAULT_HUB_URL, type HubClient } from '../../model/hub.js';
-import { probeMachine } from '../../model/machine.js';
-import { defaultHubCache, readHubToken, SCOUT_REPO } from '../../model/paths.js';
-import { planMemory, type MemoryPlan } from '../../model/plan.js';
-import { SCOUT_CONFIG } from '../../model/scoutConfig.js';
+import { findModels, type ModelSummary } from '../../model/discover.js';
+import { SCOUT_REPO } from '../../model/paths.js';
+import type { MemoryPlan } from '../../model/plan.js';
+import { downloadForSetup, planForMachine } from '../../model/setup.js';
 import { verifyModel } from '../../model/verify.js';
 import { formatBytes, Progress } from '../../progress.js';
 import { intOption, parseOptions } from '../args.js';
@@ -58,13 +54,6 @@ export const command: CliCommand = {
   },
 };
 
-function hubUrl(): string {
-  const url = process.env['HF_ENDPOINT'] || DEFAULT_HUB_URL;
-  if (!/^https?:\/\/[^\s/]+/.test(url))
-    throw new ScoutError('invalid_argument', `HF_ENDPOINT '${url}' is not an http(s) URL`);
-  return url.replace(/\/+$/, '');
-}
-
 async function download(argv: string[], io: CliIO): Promise<number> {
   const { values } = parseOptions(argv, {
     repo: { type: 'string' },
@@ -75,26 +64,17 @@ async function download(argv: string[], io: CliIO): Promise<number> {
     concurrency: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const token = await readHubToken();
-  const client: HubClient = {
-    hubUrl: hubUrl(),
-    token: token?.token,
-    tokenSource: token?.source,
-    fetch: globalThis.fetch,
-  };
   const repo = values.repo ?? SCOUT_REPO;
-  const cacheDir = resolve(values.dir ?? defaultHubCache());
   const progress = new Progress({
     label: `download ${repo}`,
     unit: 'bytes',
     stream: io.stderr,
     isTTY: io.isTTY,
   });
-  const result = await downloadModel({
-    client,
+  const result = await downloadForSetup({
     repo,
     revision: values.revision,
-    cacheDir,
+    cacheDir: values.dir,
     include: patterns(values.include),
     exclude: patterns(values.exclude),
     concurrency: intOption('concurrency', values.concurrency, 1, 16),
@@ -200,24 +180,13 @@ async function plan(argv: string[], io: CliIO): Promise<number> {
     'text-only': { type: 'boolean' },
     json: { type: 'boolean' },
   });
-  let config: Llama4Config;
-  let source: string;
-  if (values.model) {
-    config = await readLlama4Config(resolve(values.model, 'config.json'));
-    source = resolve(values.model);
-  } else {
-    const found = await resolveModel().catch((e: unknown) => {
-      if (e instanceof ScoutError && e.code === 'not_found') return undefined;
-      throw e;
-    });
-    config = found
-      ? await readLlama4Config(resolve(found.dir, 'config.json'))
-      : parseLlama4Config(JSON.stringify(SCOUT_CONFIG));
-    source = found ? found.dir : `${SCOUT_REPO} (not downloaded; its published config)`;
-  }
-  const machine = await probeMachine();
-  const result = planMemory(config, machine, {
-    context: intOption('context', values.context, 1, config.text.maxPositionEmbeddings),
+  const {
+    source,
+    machine,
+    plan: result,
+  } = await planForMachine({
+    modelDir: values.model,
+    context: intOption('context', values.context, 1, 1 << 30),
     includeVision: !values['text-only'],
   });
   if (values.json) io.stdout.write(`${JSON.stringify({ source, machine, plan: result })}\n`);
