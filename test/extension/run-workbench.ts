@@ -14,6 +14,7 @@ import type { FrameLocator, Page } from 'playwright-core';
 import { chatModelDir } from '../fixtures/chat-model.js';
 import { launchBrowser, startServer, workbenchUrl } from './harness/codeServer.mjs';
 import { makeWorkspace } from './run-integration.js';
+import { palette } from './workbench.js';
 
 const root = resolve(__dirname, '..', '..');
 const shots = join(root, 'test-results', 'workbench');
@@ -56,15 +57,6 @@ function png(size = 16): Buffer {
     chunk('IDAT', deflateSync(Buffer.from(rows))),
     chunk('IEND', Buffer.alloc(0)),
   ]);
-}
-
-async function palette(page: Page, command: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${command}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor();
-  await page.keyboard.press('Enter');
 }
 
 /** The chat view's page: VS Code nests it in two iframes. */
