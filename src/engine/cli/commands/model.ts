@@ -28,7 +28,7 @@ const USAGE = `scout model <download|list|verify|plan> [options]
       every shard present, headers valid, index and config consistent with the tensors, blobs match their hashes
   plan [--model DIR] [--context N] [--text-only] [--json]
       what fits in this machine's GPU memory and RAM, per weight format and KV type; without a model
-      on disk, plans for ${SCOUT_REPO}`;
+      on disk, plans for ${SCOUT_REPO}; exits 1 when nothing fits`;
 
 export const command: CliCommand = {
   name: 'model',
@@ -196,7 +196,8 @@ async function plan(argv: string[], io: CliIO): Promise<number> {
 
 const GIB = 1024 ** 3;
 const gib = (b: number) => `${(b / GIB).toFixed(1)} GiB`;
-const billions = (n: number) => `${(n / 1e9).toFixed(2)} B`;
+/** Parameter counts: billions, or millions for the small groups (a router is 3.9 M, not '0.00 B'). */
+const billions = (n: number) => (n >= 1e8 ? `${(n / 1e9).toFixed(2)} B` : `${(n / 1e6).toFixed(1)} M`);
 
 export function renderPlan(source: string, p: MemoryPlan, noGpu: boolean): string {
   const out: string[] = [];
