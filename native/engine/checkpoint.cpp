@@ -37,7 +37,8 @@ std::string real_path(const std::string& path) {
 // `path` and `folder` are canonical; true when path lies strictly below folder.
 bool is_inside(const std::string& path, const std::string& folder) {
   if (folder == "/") return path.size() > 1 && path[0] == '/';
-  return path.size() > folder.size() && path.compare(0, folder.size(), folder) == 0 && path[folder.size()] == '/';
+  return path.size() > folder.size() && path.compare(0, folder.size(), folder) == 0 &&
+         path[folder.size()] == '/';
 }
 
 // A shard name from the index must be a relative path that stays in the model folder: no
@@ -46,12 +47,14 @@ bool is_inside(const std::string& path, const std::string& folder) {
 void check_shard_name(const std::string& shard, const json::Source& src) {
   const std::string where = "weight_map names shard " + json::quote(shard);
   if (shard.empty()) json::fail(src, "", "weight_map names an empty shard file name");
-  if (shard.front() == '/') json::fail(src, "", where + ", an absolute path; shards must be in the model folder");
+  if (shard.front() == '/')
+    json::fail(src, "", where + ", an absolute path; shards must be in the model folder");
   if (shard.find('\\') != std::string::npos) json::fail(src, "", where + " with a backslash");
   size_t start = 0;
   for (;;) {
     const size_t slash = shard.find('/', start);
-    const std::string part = shard.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    const std::string part =
+        shard.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (part.empty() || part == "." || part == "..")
       json::fail(src, "", where + ", which escapes or is not a plain path inside the model folder");
     if (slash == std::string::npos) break;
@@ -92,7 +95,8 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& dir) {
   } else if (exists_at(index)) {
     ck->open_shards(index);
   } else {
-    throw Error(ErrorCode::NotFound, dir + ": no weights found (looked for " + kSingleFile + " and " + kIndexFile + ")");
+    throw Error(ErrorCode::NotFound,
+                dir + ": no weights found (looked for " + kSingleFile + " and " + kIndexFile + ")");
   }
 
   const bool conditional = ck->config_.architecture == "Llama4ForConditionalGeneration";
@@ -119,7 +123,8 @@ void Checkpoint::open_shards(const std::string& index_path) {
   const json::Source src{ErrorCode::ShardIndex, index_path};
   json::Limits limits;
   limits.max_bytes = kMaxIndexBytes;
-  const json::Value doc = json::parse(json::read_file(index_path, kMaxIndexBytes, ErrorCode::ShardIndex), src, limits);
+  const json::Value doc =
+      json::parse(json::read_file(index_path, kMaxIndexBytes, ErrorCode::ShardIndex), src, limits);
   json::get_object(doc, src, "");
   if (const json::Value* meta = doc.find("metadata"); meta && !meta->is(json::Type::Null))
     json::get_object(*meta, src, "metadata");
@@ -134,7 +139,8 @@ void Checkpoint::open_shards(const std::string& index_path) {
   std::unordered_set<std::string_view> seen;
   for (size_t i = 0; i < weight_map.size(); ++i) {
     const std::string& tensor = weight_map.keys()[i];
-    const std::string& shard = json::get_string(weight_map.items()[i], src, "weight_map." + json::quote(tensor));
+    const std::string& shard =
+        json::get_string(weight_map.items()[i], src, "weight_map." + json::quote(tensor));
     shard_of.emplace(tensor, shard);
     if (seen.insert(shard).second) {
       check_shard_name(shard, src);
@@ -148,18 +154,21 @@ void Checkpoint::open_shards(const std::string& index_path) {
     const std::string candidate = dir_ + "/" + shard;
     const std::string real = real_path(candidate);
     if (real.empty())
-      throw Error(ErrorCode::NotFound, index_path + ": shard " + json::quote(shard) + " does not exist in " + dir_);
+      throw Error(ErrorCode::NotFound,
+                  index_path + ": shard " + json::quote(shard) + " does not exist in " + dir_);
     bool trusted = false;
     for (const auto& root : roots) trusted |= is_inside(real, root);
     if (!trusted)
-      json::fail(src, "", "shard " + json::quote(shard) + " resolves to " + real + ", outside the model folder " +
-                              real_dir + " (a symlink escape)");
+      json::fail(src, "",
+                 "shard " + json::quote(shard) + " resolves to " + real + ", outside the model folder " +
+                     real_dir + " (a symlink escape)");
     // Open the resolved path: a symlink swapped after the check cannot redirect us.
     auto file = SafetensorsFile::open(real);
     for (const auto& entry : file->entries())
       if (shard_of.count(entry.name) == 0)
-        json::fail(src, "", "does not list tensor " + json::quote(entry.name) + ", which shard " +
-                                json::quote(shard) + " holds");
+        json::fail(src, "",
+                   "does not list tensor " + json::quote(entry.name) + ", which shard " + json::quote(shard) +
+                       " holds");
     add_file(std::move(file));  // rejects a tensor held by two shards
   }
 
@@ -169,14 +178,16 @@ void Checkpoint::open_shards(const std::string& index_path) {
     for (const auto& entry : files_[i]->entries()) {
       const std::string_view listed = shard_of.at(entry.name);
       if (listed != shards[i])
-        json::fail(src, "", "maps tensor " + json::quote(entry.name) + " to shard " + json::quote(listed) +
-                                ", but shard " + json::quote(shards[i]) + " holds it");
+        json::fail(src, "",
+                   "maps tensor " + json::quote(entry.name) + " to shard " + json::quote(listed) +
+                       ", but shard " + json::quote(shards[i]) + " holds it");
     }
   }
   for (const auto& [tensor, shard] : shard_of)
     if (by_name_.count(std::string(tensor)) == 0)
-      json::fail(src, "", "lists tensor " + json::quote(tensor) + " in shard " + json::quote(shard) +
-                              ", which does not hold it");
+      json::fail(src, "",
+                 "lists tensor " + json::quote(tensor) + " in shard " + json::quote(shard) +
+                     ", which does not hold it");
 }
 
 // Cross-checks tensor names with config.json: the text prefix must exist, and no tensor may
@@ -184,7 +195,8 @@ void Checkpoint::open_shards(const std::string& index_path) {
 void Checkpoint::check_names_against_config() const {
   if (!text_prefix_.empty()) {
     bool found = false;
-    for (const auto& [name, slot] : by_name_) found |= name.compare(0, text_prefix_.size(), text_prefix_) == 0;
+    for (const auto& [name, slot] : by_name_)
+      found |= name.compare(0, text_prefix_.size(), text_prefix_) == 0;
     if (!found)
       throw Error(ErrorCode::ModelMismatch, dir_ + ": config.json declares " + config_.architecture +
                                                 ", but no tensor name starts with \"" + text_prefix_ + "\"");
@@ -193,15 +205,17 @@ void Checkpoint::check_names_against_config() const {
   for (const auto& [name, slot] : by_name_) {
     if (name.compare(0, layers.size(), layers) != 0) continue;
     const size_t dot = name.find('.', layers.size());
-    const std::string digits = name.substr(layers.size(), dot == std::string::npos ? std::string::npos : dot - layers.size());
+    const std::string digits =
+        name.substr(layers.size(), dot == std::string::npos ? std::string::npos : dot - layers.size());
     const bool well_formed = !digits.empty() && digits.size() <= 9 && (digits == "0" || digits[0] != '0') &&
                              digits.find_first_not_of("0123456789") == std::string::npos;
     const std::string& file = slot.file->path();
     if (!well_formed)
-      throw Error(ErrorCode::ModelMismatch, file + ": tensor " + json::quote(name) + " has a malformed layer index");
+      throw Error(ErrorCode::ModelMismatch,
+                  file + ": tensor " + json::quote(name) + " has a malformed layer index");
     if (std::stoll(digits) >= config_.num_hidden_layers)
-      throw Error(ErrorCode::ModelMismatch, file + ": tensor " + json::quote(name) + " belongs to layer " + digits +
-                                                ", but config.json has num_hidden_layers = " +
+      throw Error(ErrorCode::ModelMismatch, file + ": tensor " + json::quote(name) + " belongs to layer " +
+                                                digits + ", but config.json has num_hidden_layers = " +
                                                 std::to_string(config_.num_hidden_layers));
   }
 }
@@ -214,20 +228,23 @@ const TensorView* Checkpoint::find(std::string_view name) const {
 const TensorView& Checkpoint::require(std::string_view name, const std::vector<int64_t>& shape) const {
   const auto it = by_name_.find(std::string(name));
   if (it == by_name_.end())
-    throw Error(ErrorCode::ModelMismatch, dir_ + ": tensor " + json::quote(name) + " is missing (expected shape " +
-                                              shape_text(shape) + ")");
+    throw Error(ErrorCode::ModelMismatch, dir_ + ": tensor " + json::quote(name) +
+                                              " is missing (expected shape " + shape_text(shape) + ")");
   const Slot& slot = it->second;
   if (!slot.view)
-    throw Error(ErrorCode::ModelMismatch, slot.file->path() + ": tensor " + json::quote(name) + " has dtype " +
-                                              slot.entry->dtype +
+    throw Error(ErrorCode::ModelMismatch, slot.file->path() + ": tensor " + json::quote(name) +
+                                              " has dtype " + slot.entry->dtype +
                                               "; Scout computes with F32, BF16 or F16");
   if (slot.view->shape != shape)
     throw Error(ErrorCode::ModelMismatch, slot.view->file + ": tensor " + json::quote(name) + " has shape " +
-                                              shape_text(slot.view->shape) + ", expected " + shape_text(shape));
+                                              shape_text(slot.view->shape) + ", expected " +
+                                              shape_text(shape));
   return *slot.view;
 }
 
-std::string Checkpoint::text_name(std::string_view relative) const { return text_prefix_ + std::string(relative); }
+std::string Checkpoint::text_name(std::string_view relative) const {
+  return text_prefix_ + std::string(relative);
+}
 
 std::vector<const TensorView*> Checkpoint::tensors() const {
   std::vector<const TensorView*> out;

@@ -18,8 +18,8 @@
 
 namespace scout {
 
-class SafetensorsFile;          // one mmapped .safetensors file (engine/safetensors.hpp)
-struct SafetensorsEntry;        // one tensor's header entry, whatever its dtype
+class SafetensorsFile;    // one mmapped .safetensors file (engine/safetensors.hpp)
+struct SafetensorsEntry;  // one tensor's header entry, whatever its dtype
 
 class Checkpoint {
  public:

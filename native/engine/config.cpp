@@ -10,10 +10,11 @@
 // like hidden_size × vocab_size cannot overflow int64. max_position_embeddings is accepted up to
 // 2^31 (Scout Instruct says 10,485,760; 5e7 written as an integer is accepted too): the engine
 // never allocates in proportion to it, sequences are sized by what the caller asks for.
+#include "engine/config.hpp"
+
 #include <algorithm>
 #include <cmath>
 
-#include "engine/config.hpp"
 #include "engine/json_fields.hpp"
 
 namespace scout {
@@ -28,13 +29,13 @@ constexpr const char* kConditional = "Llama4ForConditionalGeneration";
 constexpr const char* kCausal = "Llama4ForCausalLM";
 constexpr size_t kMaxConfigBytes = size_t{16} << 20;
 
-
 using json::quote;
 
 void read_rope_scaling(const json::Fields& f, TextConfig& c) {
   const json::Value* v = f.get("rope_scaling");
   if (!v) return;  // null or absent: no scaling
-  if (!v->is(json::Type::Object)) f.fail("rope_scaling", "must be an object or null, got " + json::describe(*v));
+  if (!v->is(json::Type::Object))
+    f.fail("rope_scaling", "must be an object or null, got " + json::describe(*v));
   const json::Fields rs(*v, f.path("rope_scaling"), f.source());
   const std::string* rope_type = rs.optional_string("rope_type");
   const std::string* legacy_type = rs.optional_string("type");  // the older spelling
@@ -44,7 +45,8 @@ void read_rope_scaling(const json::Fields& f, TextConfig& c) {
   if (!type) rs.fail("rope_type", "is required but missing");
   if (*type == "default") return;
   if (*type != "llama3")
-    rs.fail("rope_type", "must be \"llama3\" or \"default\" (the scalings Llama 4 uses), got " + quote(*type));
+    rs.fail("rope_type",
+            "must be \"llama3\" or \"default\" (the scalings Llama 4 uses), got " + quote(*type));
   c.rope_scaling.type = "llama3";
   c.rope_scaling.factor = rs.required_positive("factor");
   c.rope_scaling.low_freq_factor = rs.required_positive("low_freq_factor");
@@ -97,7 +99,8 @@ void read_moe_layers(const json::Fields& f, TextConfig& c) {
     for (size_t i = 0; i < v->size(); ++i) {
       const int64_t layer = f.int_in(v->items()[i], json::index_path("moe_layers", i), 0, layers - 1);
       if (!c.moe_layers.empty() && layer <= c.moe_layers.back())
-        f.fail(json::index_path("moe_layers", i), "must be strictly increasing, got " + std::to_string(layer));
+        f.fail(json::index_path("moe_layers", i),
+               "must be strictly increasing, got " + std::to_string(layer));
       c.moe_layers.push_back(layer);
     }
   } else {
@@ -136,8 +139,9 @@ void read_dtype(const json::Fields& f, TextConfig& c) {
 void check_shared_fields(const json::Fields& f, TextConfig& c) {
   read_dtype(f, c);
   if (f.optional_bool("tie_word_embeddings", false))
-    f.fail("tie_word_embeddings", "is true, but Llama 4 keeps a separate lm_head and Scout does not support tied "
-                                  "embeddings");
+    f.fail("tie_word_embeddings",
+           "is true, but Llama 4 keeps a separate lm_head and Scout does not support tied "
+           "embeddings");
 }
 
 void read_text_fields(const json::Fields& f, TextConfig& c) {
@@ -146,15 +150,18 @@ void read_text_fields(const json::Fields& f, TextConfig& c) {
   c.num_attention_heads = f.required_int("num_attention_heads", 1, 1024);
   c.num_key_value_heads = f.required_int("num_key_value_heads", 1, c.num_attention_heads);
   if (c.num_attention_heads % c.num_key_value_heads != 0)
-    f.fail("num_key_value_heads", "must divide num_attention_heads (" + std::to_string(c.num_attention_heads) +
-                                      "), got " + std::to_string(c.num_key_value_heads));
+    f.fail("num_key_value_heads", "must divide num_attention_heads (" +
+                                      std::to_string(c.num_attention_heads) + "), got " +
+                                      std::to_string(c.num_key_value_heads));
   if (f.get("head_dim")) {
     c.head_dim = f.required_int("head_dim", 2, 1024);
-    if (c.head_dim % 2 != 0) f.fail("head_dim", "must be even (RoPE rotates pairs), got " + std::to_string(c.head_dim));
+    if (c.head_dim % 2 != 0)
+      f.fail("head_dim", "must be even (RoPE rotates pairs), got " + std::to_string(c.head_dim));
   } else {
     if (c.hidden_size % c.num_attention_heads != 0 || (c.hidden_size / c.num_attention_heads) % 2 != 0)
-      f.fail("head_dim", "is absent, and hidden_size / num_attention_heads (" + std::to_string(c.hidden_size) + " / " +
-                             std::to_string(c.num_attention_heads) + ") is not a whole even number");
+      f.fail("head_dim", "is absent, and hidden_size / num_attention_heads (" +
+                             std::to_string(c.hidden_size) + " / " + std::to_string(c.num_attention_heads) +
+                             ") is not a whole even number");
     c.head_dim = c.hidden_size / c.num_attention_heads;
   }
   c.vocab_size = f.required_int("vocab_size", 1, 4194304);
@@ -208,7 +215,8 @@ TextConfig parse_text_config(const std::string& json_text, const std::string& pa
   const std::string& model_type = json::get_string(top.need("model_type"), src, "model_type");
 
   if (c.architecture == kConditional) {
-    if (model_type != "llama4") top.fail("model_type", "must be \"llama4\" for " + c.architecture + ", got " + quote(model_type));
+    if (model_type != "llama4")
+      top.fail("model_type", "must be \"llama4\" for " + c.architecture + ", got " + quote(model_type));
     const json::Value& text = json::get_object(top.need("text_config"), src, "text_config");
     const json::Fields tf(text, "text_config", src);
     if (const std::string* t = tf.optional_string("model_type"); t && *t != "llama4_text")
@@ -223,8 +231,8 @@ TextConfig parse_text_config(const std::string& json_text, const std::string& pa
     check_shared_fields(top, c);
     read_text_fields(top, c);
   } else {
-    top.fail("architectures[0]", "must be " + std::string(kConditional) + " or " + kCausal + ", got " +
-                                     quote(c.architecture));
+    top.fail("architectures[0]",
+             "must be " + std::string(kConditional) + " or " + kCausal + ", got " + quote(c.architecture));
   }
   return c;
 }

@@ -30,8 +30,12 @@ const std::vector<Value> kNoItems;
 const std::vector<std::string> kNoKeys;
 }  // namespace
 
-const std::vector<Value>& Value::items() const noexcept { return children_ ? children_->items : kNoItems; }
-const std::vector<std::string>& Value::keys() const noexcept { return children_ ? children_->keys : kNoKeys; }
+const std::vector<Value>& Value::items() const noexcept {
+  return children_ ? children_->items : kNoItems;
+}
+const std::vector<std::string>& Value::keys() const noexcept {
+  return children_ ? children_->keys : kNoKeys;
+}
 
 const Value* Value::find(std::string_view key) const noexcept {
   if (type_ != Type::Object) return nullptr;
@@ -69,7 +73,8 @@ class Parser {
     if (text_.size() > limits_.max_bytes)
       error(0, "document is " + std::to_string(text_.size()) + " bytes, more than the limit of " +
                    std::to_string(limits_.max_bytes));
-    if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF") error(0, "byte order mark before the value");
+    if (text_.size() >= 3 && text_.substr(0, 3) == "\xEF\xBB\xBF")
+      error(0, "byte order mark before the value");
     skip_ws();
   }
 
@@ -130,9 +135,7 @@ class Parser {
         expect_literal("false");
         v.type_ = Type::Bool;
         break;
-      case 'n':
-        expect_literal("null");
-        break;
+      case 'n': expect_literal("null"); break;
       default:
         if (peek() == '-' || (peek() >= '0' && peek() <= '9')) {
           parse_number(v);
@@ -304,10 +307,14 @@ class Parser {
     for (int i = 0; i < 4; ++i) {
       const char c = text_[pos_ + i];
       uint32_t d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-      else error(pos_ + i, "invalid hex digit " + show_char(pos_ + i) + " in \\u escape");
+      if (c >= '0' && c <= '9')
+        d = c - '0';
+      else if (c >= 'a' && c <= 'f')
+        d = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        d = c - 'A' + 10;
+      else
+        error(pos_ + i, "invalid hex digit " + show_char(pos_ + i) + " in \\u escape");
       cp = cp << 4 | d;
     }
     pos_ += 4;
@@ -349,14 +356,22 @@ class Parser {
     const unsigned char b0 = p[0];
     size_t n;
     unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte (RFC 3629 table)
-    if (b0 >= 0xC2 && b0 <= 0xDF) n = 2;
-    else if (b0 == 0xE0) n = 3, lo = 0xA0;
-    else if (b0 == 0xED) n = 3, hi = 0x9F;  // excludes UTF-16 surrogates
-    else if (b0 >= 0xE1 && b0 <= 0xEF) n = 3;
-    else if (b0 == 0xF0) n = 4, lo = 0x90;
-    else if (b0 == 0xF4) n = 4, hi = 0x8F;  // nothing above U+10FFFF
-    else if (b0 >= 0xF1 && b0 <= 0xF3) n = 4;
-    else return 0;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+      n = 2;
+    else if (b0 == 0xE0)
+      n = 3, lo = 0xA0;
+    else if (b0 == 0xED)
+      n = 3, hi = 0x9F;  // excludes UTF-16 surrogates
+    else if (b0 >= 0xE1 && b0 <= 0xEF)
+      n = 3;
+    else if (b0 == 0xF0)
+      n = 4, lo = 0x90;
+    else if (b0 == 0xF4)
+      n = 4, hi = 0x8F;  // nothing above U+10FFFF
+    else if (b0 >= 0xF1 && b0 <= 0xF3)
+      n = 4;
+    else
+      return 0;
     if (left < n || p[1] < lo || p[1] > hi) return 0;
     for (size_t i = 2; i < n; ++i)
       if (p[i] < 0x80 || p[i] > 0xBF) return 0;

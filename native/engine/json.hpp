@@ -35,10 +35,10 @@ const char* type_name(Type type) noexcept;  // "null", "a boolean", "a number", 
 inline constexpr int64_t kMaxExactInteger = int64_t{1} << 53;
 
 struct Limits {
-  size_t max_bytes = size_t{64} << 20;  // whole document
-  size_t max_depth = 64;                // nested arrays/objects
-  size_t max_members = 1u << 20;        // entries in one array or object
-  size_t max_values = 1u << 22;         // values in the whole document
+  size_t max_bytes = size_t{64} << 20;         // whole document
+  size_t max_depth = 64;                       // nested arrays/objects
+  size_t max_members = 1u << 20;               // entries in one array or object
+  size_t max_values = 1u << 22;                // values in the whole document
   size_t max_string_bytes = size_t{16} << 20;  // one decoded string (keys included)
 };
 

@@ -1,9 +1,9 @@
 // Typed access to parsed JSON: the free functions of json.hpp and json::Fields.
+#include "engine/json_fields.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-
-#include "engine/json_fields.hpp"
 
 namespace scout::json {
 
@@ -98,7 +98,9 @@ std::string index_path(std::string_view parent, size_t index) {
 
 // ---- Fields ---------------------------------------------------------------------------------
 
-void Fields::fail(std::string_view name, const std::string& problem) const { json::fail(src_, path(name), problem); }
+void Fields::fail(std::string_view name, const std::string& problem) const {
+  json::fail(src_, path(name), problem);
+}
 
 const Value* Fields::get(std::string_view name) const {
   const Value* v = obj_.find(name);
@@ -114,7 +116,8 @@ const Value& Fields::need(std::string_view name) const {
 int64_t Fields::int_in(const Value& v, std::string_view name, int64_t lo, int64_t hi) const {
   const int64_t x = get_int(v, src_, path(name));
   if (x < lo || x > hi)
-    fail(name, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
+    fail(name,
+         "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(x));
   return x;
 }
 
@@ -133,7 +136,9 @@ double Fields::positive(const Value& v, std::string_view name) const {
   return x;
 }
 
-double Fields::required_positive(std::string_view name) const { return positive(need(name), name); }
+double Fields::required_positive(std::string_view name) const {
+  return positive(need(name), name);
+}
 
 double Fields::optional_positive(std::string_view name, double fallback) const {
   const Value* v = get(name);

@@ -26,12 +26,12 @@ struct DtypeInfo {
 // The dtypes of the safetensors format (Rust crate `safetensors::Dtype`). Names are upper-case
 // and matched exactly.
 constexpr DtypeInfo kDtypes[] = {
-    {"F32", 32, DType::F32}, {"BF16", 16, DType::BF16}, {"F16", 16, DType::F16},
-    {"F64", 64, std::nullopt}, {"I64", 64, std::nullopt}, {"U64", 64, std::nullopt},
-    {"I32", 32, std::nullopt}, {"U32", 32, std::nullopt}, {"I16", 16, std::nullopt},
-    {"U16", 16, std::nullopt}, {"I8", 8, std::nullopt}, {"U8", 8, std::nullopt},
-    {"BOOL", 8, std::nullopt}, {"F8_E4M3", 8, std::nullopt}, {"F8_E5M2", 8, std::nullopt},
-    {"F8_E8M0", 8, std::nullopt}, {"C64", 64, std::nullopt}, {"F6_E2M3", 6, std::nullopt},
+    {"F32", 32, DType::F32},      {"BF16", 16, DType::BF16},    {"F16", 16, DType::F16},
+    {"F64", 64, std::nullopt},    {"I64", 64, std::nullopt},    {"U64", 64, std::nullopt},
+    {"I32", 32, std::nullopt},    {"U32", 32, std::nullopt},    {"I16", 16, std::nullopt},
+    {"U16", 16, std::nullopt},    {"I8", 8, std::nullopt},      {"U8", 8, std::nullopt},
+    {"BOOL", 8, std::nullopt},    {"F8_E4M3", 8, std::nullopt}, {"F8_E5M2", 8, std::nullopt},
+    {"F8_E8M0", 8, std::nullopt}, {"C64", 64, std::nullopt},    {"F6_E2M3", 6, std::nullopt},
     {"F6_E3M2", 6, std::nullopt}, {"F4", 4, std::nullopt},
 };
 
@@ -66,13 +66,15 @@ void read_exact(int fd, uint64_t offset, char* out, size_t n, const std::string&
 // Recognises the two things most often downloaded in place of a model file, to say what to do.
 void reject_known_impostors(const std::string& head, const std::string& path) {
   if (head.rfind("version https://git-lfs", 0) == 0)
-    throw Error(ErrorCode::Safetensors,
-                path + ": looks like a git-lfs pointer, not the weights; run `git lfs pull` in the model folder");
+    throw Error(
+        ErrorCode::Safetensors,
+        path + ": looks like a git-lfs pointer, not the weights; run `git lfs pull` in the model folder");
   size_t i = 0;
   while (i < head.size() && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t')) ++i;
   if (i < head.size() && head[i] == '<')
-    throw Error(ErrorCode::Safetensors,
-                path + ": looks like an HTML page (a failed or login-walled download), not a safetensors file");
+    throw Error(
+        ErrorCode::Safetensors,
+        path + ": looks like an HTML page (a failed or login-walled download), not a safetensors file");
 }
 
 [[noreturn]] void bad(const std::string& path, const std::string& what) {
@@ -125,9 +127,11 @@ SafetensorsEntry parse_entry(const std::string& name, const json::Value& v, cons
   }
   uint64_t bits = 0;
   overflow |= __builtin_mul_overflow(numel, uint64_t{info->bits}, &bits);
-  if (overflow) bad(path, where + " shape " + shape_text(e.shape) + " has more elements than 2^64 bits can hold");
+  if (overflow)
+    bad(path, where + " shape " + shape_text(e.shape) + " has more elements than 2^64 bits can hold");
   if (bits % 8 != 0)
-    bad(path, where + " holds " + std::to_string(numel) + " " + e.dtype + " elements, not a whole number of bytes");
+    bad(path,
+        where + " holds " + std::to_string(numel) + " " + e.dtype + " elements, not a whole number of bytes");
 
   json::get_array(*offsets, src, where + " data_offsets");
   if (offsets->size() != 2) bad(path, where + " data_offsets must be [begin, end]");
@@ -135,17 +139,20 @@ SafetensorsEntry parse_entry(const std::string& name, const json::Value& v, cons
   const int64_t end = json::get_int(offsets->items()[1], src, where + " data_offsets[1]");
   if (begin < 0 || end < 0) bad(path, where + " has a negative data offset");
   if (end < begin)
-    bad(path, where + " data_offsets end " + std::to_string(end) + " is before begin " + std::to_string(begin));
+    bad(path,
+        where + " data_offsets end " + std::to_string(end) + " is before begin " + std::to_string(begin));
   e.begin = static_cast<uint64_t>(begin);
   e.end = static_cast<uint64_t>(end);
   if (e.end - e.begin != bits / 8)
-    bad(path, where + " spans " + std::to_string(e.end - e.begin) + " bytes but shape " + shape_text(e.shape) +
-                  " of " + e.dtype + " needs " + std::to_string(bits / 8));
+    bad(path, where + " spans " + std::to_string(e.end - e.begin) + " bytes but shape " +
+                  shape_text(e.shape) + " of " + e.dtype + " needs " + std::to_string(bits / 8));
   return e;
 }
 
-std::vector<std::pair<std::string, std::string>> parse_metadata(const json::Value& v, const json::Source& src) {
-  if (!v.is(json::Type::Object)) bad(src.name, "__metadata__ must be an object of strings, got " + json::describe(v));
+std::vector<std::pair<std::string, std::string>> parse_metadata(const json::Value& v,
+                                                                const json::Source& src) {
+  if (!v.is(json::Type::Object))
+    bad(src.name, "__metadata__ must be an object of strings, got " + json::describe(v));
   if (v.size() > kSafetensorsMaxMetadataEntries)
     bad(src.name, "__metadata__ has " + std::to_string(v.size()) + " entries (limit " +
                       std::to_string(kSafetensorsMaxMetadataEntries) + ")");
@@ -165,12 +172,13 @@ std::vector<std::pair<std::string, std::string>> parse_metadata(const json::Valu
 
 // The non-empty tensors must tile [0, data_len) exactly. Sorting by offset makes this
 // O(n log n); comparing neighbours finds every overlap, hole and uncovered tail.
-void check_coverage(const std::vector<SafetensorsEntry>& entries, uint64_t data_len, const std::string& path) {
+void check_coverage(const std::vector<SafetensorsEntry>& entries, uint64_t data_len,
+                    const std::string& path) {
   for (const auto& e : entries)
     if (e.end > data_len)
       bad(path, "tensor " + quote(e.name) + " needs bytes [" + std::to_string(e.begin) + ", " +
-                    std::to_string(e.end) + ") of the data section, which holds only " + std::to_string(data_len) +
-                    ": the file is truncated");
+                    std::to_string(e.end) + ") of the data section, which holds only " +
+                    std::to_string(data_len) + ": the file is truncated");
   std::vector<const SafetensorsEntry*> spans;
   for (const auto& e : entries)
     if (e.end > e.begin) spans.push_back(&e);
@@ -223,7 +231,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   uint64_t n = 0;
   std::string head(static_cast<size_t>(std::min<uint64_t>(size, 64)), '\0');
   read_exact(fd.fd, 0, head.data(), head.size(), path);
-  for (size_t i = std::min<size_t>(head.size(), 8); i-- > 0;) n = n << 8 | static_cast<unsigned char>(head[i]);
+  for (size_t i = std::min<size_t>(head.size(), 8); i-- > 0;)
+    n = n << 8 | static_cast<unsigned char>(head[i]);
   // A length prefix that cannot be right: before explaining that, see whether the file is one of
   // the usual impostors (their text makes a huge length). A valid length can start with any byte,
   // '<' included, so the sniff only runs here.
@@ -243,7 +252,7 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   const json::Source src{ErrorCode::Safetensors, path};
   json::Limits limits;
   limits.max_bytes = kSafetensorsMaxHeaderBytes;
-  limits.max_depth = 8;  // object → tensor → shape → number is 3 deep
+  limits.max_depth = 8;                             // object → tensor → shape → number is 3 deep
   limits.max_members = kSafetensorsMaxTensors + 1;  // + __metadata__
   limits.max_values = 16 * (kSafetensorsMaxTensors + 1) + 2 * kSafetensorsMaxMetadataEntries;
   auto file = std::unique_ptr<SafetensorsFile>(new SafetensorsFile());

@@ -56,7 +56,7 @@ struct SafetensorsEntry {
   std::string dtype;             // as written, e.g. "BF16", "I8", "F8_E4M3"
   std::optional<DType> compute;  // set for the dtypes the engine computes with
   std::vector<int64_t> shape;
-  uint64_t begin = 0, end = 0;   // byte range within the data section
+  uint64_t begin = 0, end = 0;  // byte range within the data section
 };
 
 class SafetensorsFile {

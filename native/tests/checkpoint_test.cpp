@@ -1,8 +1,9 @@
 // Checkpoint: single-file and sharded folders for both architectures, the shard-index checks of
 // bad-inputs.md ST15, and the config/tensor cross-checks.
+#include "engine/checkpoint.hpp"
+
 #include <filesystem>
 
-#include "engine/checkpoint.hpp"
 #include "tests/check.hpp"
 #include "tests/model_files.hpp"
 
@@ -31,9 +32,11 @@ float first_f32(const TensorView& t) {
 SCOUT_TEST(checkpoint_opens_single_file_conditional_generation) {
   const std::string dir = model_dir(
       "ck_single", conditional_config(),
-      {{"model.safetensors", make_safetensors({{"language_model.model.norm.weight", "BF16", {8}, bf16_bytes({2, 0, 0, 0, 0, 0, 0, 0})},
-                                               {"language_model.model.layers.1.input_layernorm.weight", "F32", {8}, f32_iota(8, 3)},
-                                               {"vision_model.patch_embedding.linear.weight", "BF16", {2, 2}, bf16_bytes({1, 2, 3, 4})}})}});
+      {{"model.safetensors",
+        make_safetensors(
+            {{"language_model.model.norm.weight", "BF16", {8}, bf16_bytes({2, 0, 0, 0, 0, 0, 0, 0})},
+             {"language_model.model.layers.1.input_layernorm.weight", "F32", {8}, f32_iota(8, 3)},
+             {"vision_model.patch_embedding.linear.weight", "BF16", {2, 2}, bf16_bytes({1, 2, 3, 4})}})}});
   const auto ck = Checkpoint::open(dir);
   CHECK(ck->dir() == dir);
   CHECK(ck->config().architecture == "Llama4ForConditionalGeneration");
@@ -51,12 +54,14 @@ SCOUT_TEST(checkpoint_opens_sharded_causal_lm) {
       "model.embed_tokens.weight":"model-00001-of-00002.safetensors",
       "model.norm.weight":"model-00002-of-00002.safetensors",
       "lm_head.weight":"model-00002-of-00002.safetensors"}})";
-  const std::string dir = model_dir(
-      "ck_sharded", causal_config(),
-      {{"model.safetensors.index.json", index},
-       {"model-00001-of-00002.safetensors", make_safetensors({{"model.embed_tokens.weight", "F32", {4}, f32_iota(4, 10)}})},
-       {"model-00002-of-00002.safetensors", make_safetensors({{"model.norm.weight", "F16", {2}, u16_bytes({0x3C00, 0})},
-                                                              {"lm_head.weight", "F32", {2, 2}, f32_iota(4, 20)}})}});
+  const std::string dir =
+      model_dir("ck_sharded", causal_config(),
+                {{"model.safetensors.index.json", index},
+                 {"model-00001-of-00002.safetensors",
+                  make_safetensors({{"model.embed_tokens.weight", "F32", {4}, f32_iota(4, 10)}})},
+                 {"model-00002-of-00002.safetensors",
+                  make_safetensors({{"model.norm.weight", "F16", {2}, u16_bytes({0x3C00, 0})},
+                                    {"lm_head.weight", "F32", {2, 2}, f32_iota(4, 20)}})}});
   const auto ck = Checkpoint::open(dir);
   CHECK(ck->config().architecture == "Llama4ForCausalLM");
   CHECK(ck->text_name("model.norm.weight") == "model.norm.weight");
@@ -64,7 +69,8 @@ SCOUT_TEST(checkpoint_opens_sharded_causal_lm) {
   CHECK(first_f32(ck->require("lm_head.weight", {2, 2})) == 20.0f);
   CHECK(ck->require("model.norm.weight", {2}).dtype == DType::F16);
   CHECK(ck->tensors().size() == 3);
-  CHECK(ck->require("lm_head.weight", {2, 2}).file.find("model-00002-of-00002.safetensors") != std::string::npos);
+  CHECK(ck->require("lm_head.weight", {2, 2}).file.find("model-00002-of-00002.safetensors") !=
+        std::string::npos);
 }
 
 namespace {
@@ -72,8 +78,12 @@ namespace {
 const std::string kShardA = "model-00001-of-00002.safetensors";
 const std::string kShardB = "model-00002-of-00002.safetensors";
 
-std::string shard_a() { return make_safetensors({{"model.embed_tokens.weight", "F32", {4}, f32_iota(4)}}); }
-std::string shard_b() { return make_safetensors({{"model.norm.weight", "F32", {2}, f32_iota(2)}}); }
+std::string shard_a() {
+  return make_safetensors({{"model.embed_tokens.weight", "F32", {4}, f32_iota(4)}});
+}
+std::string shard_b() {
+  return make_safetensors({{"model.norm.weight", "F32", {2}, f32_iota(2)}});
+}
 
 std::string index_json(const std::map<std::string, std::string>& weight_map) {
   std::string out = R"({"metadata":{"total_size":24},"weight_map":{)";
@@ -114,9 +124,10 @@ SCOUT_TEST(checkpoint_missing_folder_config_or_weights_is_not_found) {
 }
 
 SCOUT_TEST(checkpoint_prefers_model_safetensors_like_hugging_face) {
-  const std::string dir = model_dir("ck_both", causal_config(),
-                                    {{"model.safetensors", make_safetensors({{"lm_head.weight", "F32", {1}, f32_iota(1)}})},
-                                     {"model.safetensors.index.json", "not even json"}});
+  const std::string dir =
+      model_dir("ck_both", causal_config(),
+                {{"model.safetensors", make_safetensors({{"lm_head.weight", "F32", {1}, f32_iota(1)}})},
+                 {"model.safetensors.index.json", "not even json"}});
   CHECK(Checkpoint::open(dir)->tensors().size() == 1);
 }
 
@@ -134,16 +145,20 @@ SCOUT_TEST(checkpoint_opens_each_shard_once_and_keeps_views_in_its_mapping) {
 }
 
 SCOUT_TEST(checkpoint_st15_index_naming_a_missing_shard) {
-  const std::string dir = sharded_dir("ck_missing_shard", index_json(with(kGoodMap, {{"model.norm.weight", "model-00003.safetensors"}})));
-  CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::NotFound, "shard \"model-00003.safetensors\" does not exist in");
+  const std::string dir = sharded_dir(
+      "ck_missing_shard", index_json(with(kGoodMap, {{"model.norm.weight", "model-00003.safetensors"}})));
+  CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::NotFound,
+                        "shard \"model-00003.safetensors\" does not exist in");
 }
 
 SCOUT_TEST(checkpoint_st15_shard_names_must_stay_in_the_folder) {
   const auto bad_name = [&](const std::string& label, const std::string& shard, const std::string& needle) {
     expect_index_error(label, index_json(with(kGoodMap, {{"model.norm.weight", shard}})), needle);
   };
-  bad_name("ck_dotdot", "../" + kShardB, "weight_map names shard \"../model-00002-of-00002.safetensors\", which escapes");
-  bad_name("ck_inner_dotdot", "sub/../" + kShardB, "which escapes or is not a plain path inside the model folder");
+  bad_name("ck_dotdot", "../" + kShardB,
+           "weight_map names shard \"../model-00002-of-00002.safetensors\", which escapes");
+  bad_name("ck_inner_dotdot", "sub/../" + kShardB,
+           "which escapes or is not a plain path inside the model folder");
   bad_name("ck_dot", "./" + kShardB, "which escapes or is not a plain path");
   bad_name("ck_abs", "/etc/passwd", "weight_map names shard \"/etc/passwd\", an absolute path");
   bad_name("ck_backslash", "..\\\\" + kShardB, "with a backslash");
@@ -154,8 +169,9 @@ SCOUT_TEST(checkpoint_st15_shard_names_must_stay_in_the_folder) {
 SCOUT_TEST(checkpoint_st15_symlink_out_of_the_folder_is_rejected) {
   const std::string outside = temp_dir("ck_outside") + "/secret.safetensors";
   write_file(outside, shard_b());
-  const std::string dir = model_dir("ck_symlink", causal_config(),
-                                    {{"model.safetensors.index.json", index_json(kGoodMap)}, {kShardA, shard_a()}});
+  const std::string dir =
+      model_dir("ck_symlink", causal_config(),
+                {{"model.safetensors.index.json", index_json(kGoodMap)}, {kShardA, shard_a()}});
   std::filesystem::create_symlink(outside, dir + "/" + kShardB);
   CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::ShardIndex,
                         "shard \"" + kShardB + "\" resolves to " + outside + ", outside the model folder");
@@ -199,16 +215,17 @@ SCOUT_TEST(checkpoint_st15_every_tensor_has_exactly_one_listed_home) {
     CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::ShardIndex, kShardA + " and ");
   }
   // The index lists a tensor its shard lacks (a tensor in no shard).
-  expect_index_error("ck_listed_missing", index_json(with(kGoodMap, {{"model.extra.weight", kShardB}})),
-                     "lists tensor \"model.extra.weight\" in shard \"" + kShardB + "\", which does not hold it");
+  expect_index_error(
+      "ck_listed_missing", index_json(with(kGoodMap, {{"model.extra.weight", kShardB}})),
+      "lists tensor \"model.extra.weight\" in shard \"" + kShardB + "\", which does not hold it");
   // A shard holds a tensor the index does not list.
   expect_index_error("ck_unlisted", index_json({{"model.embed_tokens.weight", kShardA}, {"other", kShardB}}),
                      "does not list tensor \"model.norm.weight\", which shard \"" + kShardB + "\" holds");
   // The index sends a tensor to the wrong shard.
   expect_index_error("ck_wrong_shard",
                      index_json({{"model.embed_tokens.weight", kShardB}, {"model.norm.weight", kShardA}}),
-                     "maps tensor \"model.norm.weight\" to shard \"" + kShardA + "\", but shard \"" + kShardB +
-                         "\" holds it");
+                     "maps tensor \"model.norm.weight\" to shard \"" + kShardA + "\", but shard \"" +
+                         kShardB + "\" holds it");
 }
 
 SCOUT_TEST(checkpoint_index_file_must_be_well_formed) {
@@ -218,7 +235,8 @@ SCOUT_TEST(checkpoint_index_file_must_be_well_formed) {
   expect_index_error("ck_idx_map_array", R"({"weight_map":[]})", "weight_map must be an object");
   expect_index_error("ck_idx_empty", R"({"weight_map":{}})", "weight_map lists no tensors");
   expect_index_error("ck_idx_value", R"({"weight_map":{"w":3}})", "weight_map.\"w\" must be a string, got 3");
-  expect_index_error("ck_idx_meta", R"({"metadata":[],"weight_map":{"w":"a"}})", "metadata must be an object");
+  expect_index_error("ck_idx_meta", R"({"metadata":[],"weight_map":{"w":"a"}})",
+                     "metadata must be an object");
   expect_index_error("ck_idx_dup", R"({"weight_map":{"w":"a","w":"b"}})", "duplicate key \"w\"");
 }
 
@@ -227,51 +245,63 @@ SCOUT_TEST(checkpoint_reports_a_malformed_shard_by_its_path) {
                                     {{"model.safetensors.index.json", index_json(kGoodMap)},
                                      {kShardA, shard_a()},
                                      {kShardB, shard_b() + "junk"}});
-  CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::Safetensors, kShardB + ": 4 trailing bytes after the last tensor");
+  CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::Safetensors,
+                        kShardB + ": 4 trailing bytes after the last tensor");
 }
 
 SCOUT_TEST(checkpoint_conditional_generation_needs_the_language_model_prefix) {
-  const std::string dir = model_dir("ck_prefix", conditional_config(),
-                                    {{"model.safetensors", make_safetensors({{"model.norm.weight", "F32", {8}, f32_iota(8)}})}});
+  const std::string dir =
+      model_dir("ck_prefix", conditional_config(),
+                {{"model.safetensors", make_safetensors({{"model.norm.weight", "F32", {8}, f32_iota(8)}})}});
   CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::ModelMismatch,
-                        "config.json declares Llama4ForConditionalGeneration, but no tensor name starts with \"language_model.\"");
+                        "config.json declares Llama4ForConditionalGeneration, but no tensor name starts with "
+                        "\"language_model.\"");
 }
 
 SCOUT_TEST(checkpoint_cf1_tensors_for_layers_beyond_the_config_are_a_mismatch) {
   // The config has 2 layers; a tensor for layer 2 means config and weights disagree.
-  const std::string dir = model_dir(
-      "ck_layers", conditional_config(),
-      {{"model.safetensors", make_safetensors({{"language_model.model.layers.1.input_layernorm.weight", "F32", {8}, f32_iota(8)},
-                                               {"language_model.model.layers.2.input_layernorm.weight", "F32", {8}, f32_iota(8)}})}});
+  const std::string dir =
+      model_dir("ck_layers", conditional_config(),
+                {{"model.safetensors",
+                  make_safetensors(
+                      {{"language_model.model.layers.1.input_layernorm.weight", "F32", {8}, f32_iota(8)},
+                       {"language_model.model.layers.2.input_layernorm.weight", "F32", {8}, f32_iota(8)}})}});
   CHECK_THROWS_CODE_MSG(Checkpoint::open(dir), ErrorCode::ModelMismatch,
-                        "model.safetensors: tensor \"language_model.model.layers.2.input_layernorm.weight\" belongs to layer 2, "
+                        "model.safetensors: tensor \"language_model.model.layers.2.input_layernorm.weight\" "
+                        "belongs to layer 2, "
                         "but config.json has num_hidden_layers = 2");
-  const std::string odd = model_dir(
-      "ck_layers_odd", causal_config(),
-      {{"model.safetensors", make_safetensors({{"model.layers.01.input_layernorm.weight", "F32", {8}, f32_iota(8)}})}});
+  const std::string odd =
+      model_dir("ck_layers_odd", causal_config(),
+                {{"model.safetensors",
+                  make_safetensors({{"model.layers.01.input_layernorm.weight", "F32", {8}, f32_iota(8)}})}});
   CHECK_THROWS_CODE_MSG(Checkpoint::open(odd), ErrorCode::ModelMismatch,
                         "tensor \"model.layers.01.input_layernorm.weight\" has a malformed layer index");
   // Vision layers are numbered separately and are not checked against the text layer count.
   const std::string vision = model_dir(
       "ck_layers_vision", conditional_config(),
-      {{"model.safetensors", make_safetensors({{"language_model.model.norm.weight", "F32", {8}, f32_iota(8)},
-                                               {"vision_model.model.layers.33.mlp.fc1.weight", "F32", {1}, f32_iota(1)}})}});
+      {{"model.safetensors",
+        make_safetensors({{"language_model.model.norm.weight", "F32", {8}, f32_iota(8)},
+                          {"vision_model.model.layers.33.mlp.fc1.weight", "F32", {1}, f32_iota(1)}})}});
   CHECK(Checkpoint::open(vision)->tensors().size() == 2);
 }
 
 SCOUT_TEST(checkpoint_require_names_tensor_file_and_shapes) {
-  const std::string dir = model_dir(
-      "ck_require", causal_config(),
-      {{"model.safetensors", make_safetensors({{"model.embed_tokens.weight", "BF16", {30, 8}, bf16_bytes(std::vector<float>(240, 1))},
-                                               {"model.layers.0.self_attn.q_proj.qweight", "I8", {4}, std::string(4, '\0')}})}});
+  const std::string dir =
+      model_dir("ck_require", causal_config(),
+                {{"model.safetensors",
+                  make_safetensors(
+                      {{"model.embed_tokens.weight", "BF16", {30, 8}, bf16_bytes(std::vector<float>(240, 1))},
+                       {"model.layers.0.self_attn.q_proj.qweight", "I8", {4}, std::string(4, '\0')}})}});
   const auto ck = Checkpoint::open(dir);
   // CF1: vocab_size (32) differs from the embedding's rows (30).
-  CHECK_THROWS_CODE_MSG(ck->require("model.embed_tokens.weight", {32, 8}), ErrorCode::ModelMismatch,
-                        "model.safetensors: tensor \"model.embed_tokens.weight\" has shape [30, 8], expected [32, 8]");
+  CHECK_THROWS_CODE_MSG(
+      ck->require("model.embed_tokens.weight", {32, 8}), ErrorCode::ModelMismatch,
+      "model.safetensors: tensor \"model.embed_tokens.weight\" has shape [30, 8], expected [32, 8]");
   CHECK_THROWS_CODE_MSG(ck->require("lm_head.weight", {32, 8}), ErrorCode::ModelMismatch,
                         "tensor \"lm_head.weight\" is missing (expected shape [32, 8])");
   CHECK_THROWS_CODE_MSG(ck->require("model.layers.0.self_attn.q_proj.qweight", {4}), ErrorCode::ModelMismatch,
-                        "tensor \"model.layers.0.self_attn.q_proj.qweight\" has dtype I8; Scout computes with F32, BF16 or F16");
+                        "tensor \"model.layers.0.self_attn.q_proj.qweight\" has dtype I8; Scout computes "
+                        "with F32, BF16 or F16");
   CHECK(ck->find("model.layers.0.self_attn.q_proj.qweight") == nullptr);
   CHECK(ck->tensors().size() == 1);
 }

@@ -1,9 +1,10 @@
 // config.json: both architectures, the defaults HF applies, and every CF case of
 // shared/docs/bad-inputs.md. Each error must name the file and the field path.
+#include "engine/config.hpp"
+
 #include <cmath>
 #include <random>
 
-#include "engine/config.hpp"
 #include "tests/check.hpp"
 #include "tests/model_files.hpp"
 
@@ -12,7 +13,9 @@ using namespace scout::test;
 
 namespace {
 
-TextConfig parse(const std::string& text) { return parse_text_config(text, "/models/x/config.json"); }
+TextConfig parse(const std::string& text) {
+  return parse_text_config(text, "/models/x/config.json");
+}
 
 void expect_config_error(const std::string& text, const std::string& needle) {
   CHECK_THROWS_CODE_MSG(parse(text), ErrorCode::Config, "/models/x/config.json: ");
@@ -53,10 +56,16 @@ SCOUT_TEST(config_reads_causal_lm_from_the_top_level) {
 
 SCOUT_TEST(config_applies_hf_defaults_for_optional_fields) {
   // 8 layers, no head_dim, no no_rope_layers, step 2, no rope_scaling, no knobs.
-  const TextConfig c = parse(causal_config({{"num_hidden_layers", "8"}, {"head_dim", ""}, {"no_rope_layers", ""},
-                                            {"interleave_moe_layer_step", "2"}, {"rope_scaling", "null"},
-                                            {"use_qk_norm", ""}, {"attn_temperature_tuning", ""},
-                                            {"floor_scale", ""}, {"attn_scale", ""}, {"pad_token_id", "null"},
+  const TextConfig c = parse(causal_config({{"num_hidden_layers", "8"},
+                                            {"head_dim", ""},
+                                            {"no_rope_layers", ""},
+                                            {"interleave_moe_layer_step", "2"},
+                                            {"rope_scaling", "null"},
+                                            {"use_qk_norm", ""},
+                                            {"attn_temperature_tuning", ""},
+                                            {"floor_scale", ""},
+                                            {"attn_scale", ""},
+                                            {"pad_token_id", "null"},
                                             {"torch_dtype", ""}}));
   CHECK(c.head_dim == 4);  // hidden / heads
   CHECK(c.no_rope_layers == (std::vector<uint8_t>{1, 1, 1, 0, 1, 1, 1, 0}));
@@ -73,8 +82,10 @@ SCOUT_TEST(config_treats_an_empty_no_rope_layers_as_absent) {
 }
 
 SCOUT_TEST(config_rejects_kv_heads_that_do_not_divide_heads) {
-  expect_config_error(conditional_config({{"num_attention_heads", "40"}, {"num_key_value_heads", "7"},
-                                          {"hidden_size", "5120"}, {"head_dim", "128"}}),
+  expect_config_error(conditional_config({{"num_attention_heads", "40"},
+                                          {"num_key_value_heads", "7"},
+                                          {"hidden_size", "5120"},
+                                          {"head_dim", "128"}}),
                       "text_config.num_key_value_heads must divide num_attention_heads (40), got 7");
 }
 
@@ -91,100 +102,144 @@ SCOUT_TEST(config_cf1_max_positions_are_a_number_not_an_allocation) {
 SCOUT_TEST(config_cf2_heads) {
   expect_config_error(conditional_config({{"num_key_value_heads", "0"}}),
                       "text_config.num_key_value_heads must be in [1, 2], got 0");
-  expect_config_error(conditional_config({{"num_attention_heads", "0"}}), "text_config.num_attention_heads must be in [1, 1024]");
+  expect_config_error(conditional_config({{"num_attention_heads", "0"}}),
+                      "text_config.num_attention_heads must be in [1, 1024]");
   // head_dim × heads need not equal hidden_size (only Scout happens to have it so).
   const TextConfig c = parse(conditional_config({{"head_dim", "6"}}));
   CHECK(c.head_dim == 6 && c.head_dim * c.num_attention_heads != c.hidden_size);
-  expect_config_error(conditional_config({{"head_dim", "5"}}), "text_config.head_dim must be even (RoPE rotates pairs), got 5");
-  expect_config_error(conditional_config({{"head_dim", ""}, {"num_attention_heads", "3"}, {"num_key_value_heads", "1"}}),
-                      "text_config.head_dim is absent, and hidden_size / num_attention_heads (8 / 3)");
-  expect_config_error(conditional_config({{"head_dim", "4.0"}}), "text_config.head_dim must be an integer literal");
+  expect_config_error(conditional_config({{"head_dim", "5"}}),
+                      "text_config.head_dim must be even (RoPE rotates pairs), got 5");
+  expect_config_error(
+      conditional_config({{"head_dim", ""}, {"num_attention_heads", "3"}, {"num_key_value_heads", "1"}}),
+      "text_config.head_dim is absent, and hidden_size / num_attention_heads (8 / 3)");
+  expect_config_error(conditional_config({{"head_dim", "4.0"}}),
+                      "text_config.head_dim must be an integer literal");
 }
 
 SCOUT_TEST(config_cf3_rope_scaling_and_norm_eps) {
   expect_config_error(conditional_config({{"rope_scaling", R"({"rope_type":"yarn","factor":4.0})"}}),
-                      "text_config.rope_scaling.rope_type must be \"llama3\" or \"default\" (the scalings Llama 4 uses), got \"yarn\"");
-  expect_config_error(conditional_config({{"rope_scaling", R"({"type":"dynamic","factor":4.0})"}}), "got \"dynamic\"");
-  const std::string base = R"("low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":8192)";
-  expect_config_error(conditional_config({{"rope_scaling", R"({"rope_type":"llama3","factor":0,)" + base + "}"}}),
-                      "text_config.rope_scaling.factor must be a positive number, got 0");
-  expect_config_error(conditional_config({{"rope_scaling", R"({"rope_type":"llama3","factor":-8.0,)" + base + "}"}}),
-                      "text_config.rope_scaling.factor must be a positive number, got -8");
+                      "text_config.rope_scaling.rope_type must be \"llama3\" or \"default\" (the scalings "
+                      "Llama 4 uses), got \"yarn\"");
+  expect_config_error(conditional_config({{"rope_scaling", R"({"type":"dynamic","factor":4.0})"}}),
+                      "got \"dynamic\"");
+  const std::string base =
+      R"("low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":8192)";
+  expect_config_error(
+      conditional_config({{"rope_scaling", R"({"rope_type":"llama3","factor":0,)" + base + "}"}}),
+      "text_config.rope_scaling.factor must be a positive number, got 0");
+  expect_config_error(
+      conditional_config({{"rope_scaling", R"({"rope_type":"llama3","factor":-8.0,)" + base + "}"}}),
+      "text_config.rope_scaling.factor must be a positive number, got -8");
   expect_config_error(conditional_config({{"rope_scaling", R"({"rope_type":"llama3",)" + base + "}"}}),
                       "text_config.rope_scaling.factor is required but missing");
   expect_config_error(
-      conditional_config({{"rope_scaling",
-                           R"({"rope_type":"llama3","factor":8,"low_freq_factor":4,"high_freq_factor":1,"original_max_position_embeddings":8192})"}}),
+      conditional_config(
+          {{"rope_scaling",
+            R"({"rope_type":"llama3","factor":8,"low_freq_factor":4,"high_freq_factor":1,"original_max_position_embeddings":8192})"}}),
       "text_config.rope_scaling.high_freq_factor must be >= low_freq_factor (4), got 1");
   expect_config_error(
-      conditional_config({{"rope_scaling",
-                           R"({"rope_type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":0})"}}),
+      conditional_config(
+          {{"rope_scaling",
+            R"({"rope_type":"llama3","factor":8,"low_freq_factor":1,"high_freq_factor":4,"original_max_position_embeddings":0})"}}),
       "text_config.rope_scaling.original_max_position_embeddings must be in [1, 2147483648], got 0");
-  expect_config_error(conditional_config({{"rope_scaling", R"({"rope_type":"llama3","type":"linear","factor":8})"}}),
-                      "text_config.rope_scaling.type disagrees with rope_type");
-  expect_config_error(conditional_config({{"rope_scaling", R"({"factor":8})"}}), "text_config.rope_scaling.rope_type is required");
-  expect_config_error(conditional_config({{"rope_scaling", "16"}}), "text_config.rope_scaling must be an object or null, got 16");
+  expect_config_error(
+      conditional_config({{"rope_scaling", R"({"rope_type":"llama3","type":"linear","factor":8})"}}),
+      "text_config.rope_scaling.type disagrees with rope_type");
+  expect_config_error(conditional_config({{"rope_scaling", R"({"factor":8})"}}),
+                      "text_config.rope_scaling.rope_type is required");
+  expect_config_error(conditional_config({{"rope_scaling", "16"}}),
+                      "text_config.rope_scaling must be an object or null, got 16");
   // The legacy "type" spelling and HF's explicit "default" are both understood.
-  CHECK(parse(causal_config({{"rope_scaling", R"({"type":"llama3","factor":8,)" + base + "}"}})).rope_scaling.factor == 8.0);
-  CHECK(parse(causal_config({{"rope_scaling", R"({"rope_type":"default"})"}})).rope_scaling.type == "default");
+  CHECK(parse(causal_config({{"rope_scaling", R"({"type":"llama3","factor":8,)" + base + "}"}}))
+            .rope_scaling.factor == 8.0);
+  CHECK(parse(causal_config({{"rope_scaling", R"({"rope_type":"default"})"}})).rope_scaling.type ==
+        "default");
 
-  expect_config_error(conditional_config({{"rms_norm_eps", "0"}}), "text_config.rms_norm_eps must be a positive number, got 0");
-  expect_config_error(conditional_config({{"rms_norm_eps", "-1e-5"}}), "text_config.rms_norm_eps must be a positive number");
-  expect_config_error(conditional_config({{"rms_norm_eps", "NaN"}}), "invalid JSON at byte");  // JSON has no NaN
+  expect_config_error(conditional_config({{"rms_norm_eps", "0"}}),
+                      "text_config.rms_norm_eps must be a positive number, got 0");
+  expect_config_error(conditional_config({{"rms_norm_eps", "-1e-5"}}),
+                      "text_config.rms_norm_eps must be a positive number");
+  expect_config_error(conditional_config({{"rms_norm_eps", "NaN"}}),
+                      "invalid JSON at byte");  // JSON has no NaN
   expect_config_error(conditional_config({{"rms_norm_eps", "1e999"}}), "number out of range");
-  expect_config_error(conditional_config({{"rope_theta", "0.0"}}), "text_config.rope_theta must be a positive number");
-  expect_config_error(conditional_config({{"rope_theta", ""}}), "text_config.rope_theta is required but missing");
+  expect_config_error(conditional_config({{"rope_theta", "0.0"}}),
+                      "text_config.rope_theta must be a positive number");
+  expect_config_error(conditional_config({{"rope_theta", ""}}),
+                      "text_config.rope_theta is required but missing");
 }
 
 SCOUT_TEST(config_cf4_dtype_and_architecture) {
   expect_config_error(conditional_config({}, {{"torch_dtype", "\"float8_e4m3fn\""}}),
                       "torch_dtype must be float32, bfloat16 or float16, got \"float8_e4m3fn\"");
-  expect_config_error(conditional_config({{"torch_dtype", "\"int8\""}}), "text_config.torch_dtype must be float32");
-  expect_config_error(causal_config({{"dtype", "\"fp4\""}}), "dtype must be float32, bfloat16 or float16, got \"fp4\"");
+  expect_config_error(conditional_config({{"torch_dtype", "\"int8\""}}),
+                      "text_config.torch_dtype must be float32");
+  expect_config_error(causal_config({{"dtype", "\"fp4\""}}),
+                      "dtype must be float32, bfloat16 or float16, got \"fp4\"");
   CHECK(parse(causal_config({{"torch_dtype", ""}, {"dtype", "\"float16\""}})).torch_dtype == "float16");
 
   expect_config_error(causal_config({{"architectures", "[\"LlamaForCausalLM\"]"}}),
-                      "architectures[0] must be Llama4ForConditionalGeneration or Llama4ForCausalLM, got \"LlamaForCausalLM\"");
-  expect_config_error(causal_config({{"architectures", "[\"llama4forcausallm\"]"}}), "got \"llama4forcausallm\"");
+                      "architectures[0] must be Llama4ForConditionalGeneration or Llama4ForCausalLM, got "
+                      "\"LlamaForCausalLM\"");
+  expect_config_error(causal_config({{"architectures", "[\"llama4forcausallm\"]"}}),
+                      "got \"llama4forcausallm\"");
   // Spoofed: the right architecture string on another model type.
   expect_config_error(causal_config({{"model_type", "\"llama\""}}),
                       "model_type must be \"llama4_text\" for Llama4ForCausalLM, got \"llama\"");
   expect_config_error(conditional_config({}, {{"model_type", "\"llama4_text\""}}),
                       "model_type must be \"llama4\" for Llama4ForConditionalGeneration");
-  expect_config_error(conditional_config({{"model_type", "\"mllama\""}}), "text_config.model_type must be \"llama4_text\"");
+  expect_config_error(conditional_config({{"model_type", "\"mllama\""}}),
+                      "text_config.model_type must be \"llama4_text\"");
   expect_config_error(causal_config({{"architectures", "[]"}}), "architectures must not be empty");
-  expect_config_error(causal_config({{"architectures", "\"Llama4ForCausalLM\""}}), "architectures must be an array");
+  expect_config_error(causal_config({{"architectures", "\"Llama4ForCausalLM\""}}),
+                      "architectures must be an array");
   expect_config_error(causal_config({{"architectures", "[4]"}}), "architectures[0] must be a string, got 4");
   expect_config_error(causal_config({{"architectures", ""}}), "architectures is required but missing");
   expect_config_error(causal_config({{"model_type", ""}}), "model_type is required but missing");
   expect_config_error(causal_config({{"hidden_size", "null"}}), "hidden_size is required but null");
   expect_config_error(conditional_config({}, {{"text_config", ""}}), "text_config is required but missing");
-  expect_config_error(conditional_config({}, {{"text_config", "[]"}}), "text_config must be an object, got an array");
+  expect_config_error(conditional_config({}, {{"text_config", "[]"}}),
+                      "text_config must be an object, got an array");
   expect_config_error("[1]", "must hold a JSON object, got an array");
   expect_config_error("{\"a\":1,\"a\":2}", "duplicate key \"a\"");
 }
 
 SCOUT_TEST(config_rejects_tied_embeddings_at_either_level) {
-  expect_config_error(conditional_config({}, {{"tie_word_embeddings", "true"}}), "tie_word_embeddings is true");
-  expect_config_error(conditional_config({{"tie_word_embeddings", "true"}}), "text_config.tie_word_embeddings is true");
-  expect_config_error(causal_config({{"tie_word_embeddings", "1"}}), "tie_word_embeddings must be true or false, got 1");
+  expect_config_error(conditional_config({}, {{"tie_word_embeddings", "true"}}),
+                      "tie_word_embeddings is true");
+  expect_config_error(conditional_config({{"tie_word_embeddings", "true"}}),
+                      "text_config.tie_word_embeddings is true");
+  expect_config_error(causal_config({{"tie_word_embeddings", "1"}}),
+                      "tie_word_embeddings must be true or false, got 1");
 }
 
 SCOUT_TEST(config_checks_sizes_and_experts) {
-  expect_config_error(conditional_config({{"hidden_size", "65537"}}), "text_config.hidden_size must be in [1, 65536], got 65537");
-  expect_config_error(conditional_config({{"num_hidden_layers", "0"}}), "text_config.num_hidden_layers must be in [1, 1024], got 0");
-  expect_config_error(conditional_config({{"vocab_size", "4194305"}}), "text_config.vocab_size must be in [1, 4194304]");
-  expect_config_error(conditional_config({{"vocab_size", "\"32\""}}), "text_config.vocab_size must be an integer, got \"32\"");
-  expect_config_error(conditional_config({{"intermediate_size", "-16"}}), "text_config.intermediate_size must be in [1, 1048576]");
-  expect_config_error(conditional_config({{"num_experts_per_tok", "0"}}), "text_config.num_experts_per_tok must be in [1, 4], got 0");
-  expect_config_error(conditional_config({{"num_experts_per_tok", "5"}}), "text_config.num_experts_per_tok must be in [1, 4], got 5");
-  expect_config_error(conditional_config({{"num_local_experts", "0"}}), "text_config.num_local_experts must be in [1, 1024]");
-  expect_config_error(conditional_config({{"attention_chunk_size", "0"}}), "text_config.attention_chunk_size must be in [1,");
-  expect_config_error(conditional_config({{"floor_scale", "0"}}), "text_config.floor_scale must be a positive number");
-  expect_config_error(conditional_config({{"attn_scale", "\"x\""}}), "text_config.attn_scale must be a number");
-  expect_config_error(conditional_config({{"hidden_act", "\"gelu\""}}), "text_config.hidden_act must be \"silu\"");
+  expect_config_error(conditional_config({{"hidden_size", "65537"}}),
+                      "text_config.hidden_size must be in [1, 65536], got 65537");
+  expect_config_error(conditional_config({{"num_hidden_layers", "0"}}),
+                      "text_config.num_hidden_layers must be in [1, 1024], got 0");
+  expect_config_error(conditional_config({{"vocab_size", "4194305"}}),
+                      "text_config.vocab_size must be in [1, 4194304]");
+  expect_config_error(conditional_config({{"vocab_size", "\"32\""}}),
+                      "text_config.vocab_size must be an integer, got \"32\"");
+  expect_config_error(conditional_config({{"intermediate_size", "-16"}}),
+                      "text_config.intermediate_size must be in [1, 1048576]");
+  expect_config_error(conditional_config({{"num_experts_per_tok", "0"}}),
+                      "text_config.num_experts_per_tok must be in [1, 4], got 0");
+  expect_config_error(conditional_config({{"num_experts_per_tok", "5"}}),
+                      "text_config.num_experts_per_tok must be in [1, 4], got 5");
+  expect_config_error(conditional_config({{"num_local_experts", "0"}}),
+                      "text_config.num_local_experts must be in [1, 1024]");
+  expect_config_error(conditional_config({{"attention_chunk_size", "0"}}),
+                      "text_config.attention_chunk_size must be in [1,");
+  expect_config_error(conditional_config({{"floor_scale", "0"}}),
+                      "text_config.floor_scale must be a positive number");
+  expect_config_error(conditional_config({{"attn_scale", "\"x\""}}),
+                      "text_config.attn_scale must be a number");
+  expect_config_error(conditional_config({{"hidden_act", "\"gelu\""}}),
+                      "text_config.hidden_act must be \"silu\"");
   expect_config_error(conditional_config({{"attention_bias", "true"}}), "text_config.attention_bias is true");
-  expect_config_error(conditional_config({{"use_qk_norm", "\"yes\""}}), "text_config.use_qk_norm must be true or false");
+  expect_config_error(conditional_config({{"use_qk_norm", "\"yes\""}}),
+                      "text_config.use_qk_norm must be true or false");
 }
 
 SCOUT_TEST(config_moe_layers_step_and_explicit_lists) {
@@ -201,20 +256,26 @@ SCOUT_TEST(config_moe_layers_step_and_explicit_lists) {
   CHECK(parse(causal_config({{"moe_layers", "[0]"}})).moe_layers == (std::vector<int64_t>{0}));
   CHECK(parse(causal_config({{"moe_layers", "null"}})).moe_layers == (std::vector<int64_t>{0, 1}));
   expect_config_error(causal_config({{"moe_layers", "[2]"}}), "moe_layers[0] must be in [0, 1], got 2");
-  expect_config_error(causal_config({{"moe_layers", "[1,0]"}}), "moe_layers[1] must be strictly increasing, got 0");
+  expect_config_error(causal_config({{"moe_layers", "[1,0]"}}),
+                      "moe_layers[1] must be strictly increasing, got 0");
   expect_config_error(causal_config({{"moe_layers", "[1,1]"}}), "moe_layers[1] must be strictly increasing");
 }
 
 SCOUT_TEST(config_no_rope_layers_and_layer_types) {
   expect_config_error(conditional_config({{"no_rope_layers", "[1,0,1]"}}),
                       "text_config.no_rope_layers must list one 0/1 per layer (2), got 3 entries");
-  expect_config_error(conditional_config({{"no_rope_layers", "[1,2]"}}), "text_config.no_rope_layers[1] must be in [0, 1], got 2");
-  expect_config_error(conditional_config({{"no_rope_layers", "[1,true]"}}), "text_config.no_rope_layers[1] must be an integer");
-  expect_config_error(conditional_config({{"no_rope_layers", "{}"}}), "text_config.no_rope_layers must be an array");
+  expect_config_error(conditional_config({{"no_rope_layers", "[1,2]"}}),
+                      "text_config.no_rope_layers[1] must be in [0, 1], got 2");
+  expect_config_error(conditional_config({{"no_rope_layers", "[1,true]"}}),
+                      "text_config.no_rope_layers[1] must be an integer");
+  expect_config_error(conditional_config({{"no_rope_layers", "{}"}}),
+                      "text_config.no_rope_layers must be an array");
   CHECK(parse(causal_config({{"layer_types", R"(["chunked_attention","full_attention"])"}})).uses_rope(0));
-  expect_config_error(causal_config({{"layer_types", R"(["full_attention","full_attention"])"}}),
-                      "layer_types[0] must be \"chunked_attention\" to match no_rope_layers, got \"full_attention\"");
-  expect_config_error(causal_config({{"layer_types", R"(["chunked_attention"])"}}), "layer_types must have one entry per layer (2)");
+  expect_config_error(
+      causal_config({{"layer_types", R"(["full_attention","full_attention"])"}}),
+      "layer_types[0] must be \"chunked_attention\" to match no_rope_layers, got \"full_attention\"");
+  expect_config_error(causal_config({{"layer_types", R"(["chunked_attention"])"}}),
+                      "layer_types must have one entry per layer (2)");
 }
 
 SCOUT_TEST(config_attention_temperature_tuning_is_python_truthiness) {
@@ -227,24 +288,31 @@ SCOUT_TEST(config_attention_temperature_tuning_is_python_truthiness) {
 }
 
 SCOUT_TEST(config_token_ids_must_be_in_the_vocabulary) {
-  expect_config_error(conditional_config({{"eos_token_id", "[2,32]"}}), "text_config.eos_token_id[1] must be in [0, 31], got 32");
-  expect_config_error(conditional_config({{"eos_token_id", "[]"}}), "text_config.eos_token_id must not be an empty list");
-  expect_config_error(conditional_config({{"eos_token_id", "-1"}}), "text_config.eos_token_id must be in [0, 31], got -1");
-  expect_config_error(conditional_config({{"bos_token_id", "1.0"}}), "text_config.bos_token_id must be an integer literal");
-  expect_config_error(conditional_config({}, {{"image_token_index", "200092"}}), "image_token_index must be in [0, 31], got 200092");
+  expect_config_error(conditional_config({{"eos_token_id", "[2,32]"}}),
+                      "text_config.eos_token_id[1] must be in [0, 31], got 32");
+  expect_config_error(conditional_config({{"eos_token_id", "[]"}}),
+                      "text_config.eos_token_id must not be an empty list");
+  expect_config_error(conditional_config({{"eos_token_id", "-1"}}),
+                      "text_config.eos_token_id must be in [0, 31], got -1");
+  expect_config_error(conditional_config({{"bos_token_id", "1.0"}}),
+                      "text_config.bos_token_id must be an integer literal");
+  expect_config_error(conditional_config({}, {{"image_token_index", "200092"}}),
+                      "image_token_index must be in [0, 31], got 200092");
   CHECK(parse(causal_config({{"eos_token_id", ""}})).eos_token_ids.empty());
 }
 
 SCOUT_TEST(config_load_reads_the_file_and_reports_missing_ones) {
   const std::string dir = temp_dir("cfg_load");
-  CHECK_THROWS_CODE_MSG(load_text_config(dir + "/config.json"), ErrorCode::NotFound, "config.json: no such file");
+  CHECK_THROWS_CODE_MSG(load_text_config(dir + "/config.json"), ErrorCode::NotFound,
+                        "config.json: no such file");
   write_file(dir + "/config.json", causal_config());
   CHECK(load_text_config(dir + "/config.json").architecture == "Llama4ForCausalLM");
   write_file(dir + "/config.json", causal_config({{"hidden_size", "8.5"}}));
   CHECK_THROWS_CODE_MSG(load_text_config(dir + "/config.json"), ErrorCode::Config,
                         dir + "/config.json: hidden_size must be an integer literal within ±2^53, got 8.5");
   write_file(dir + "/config.json", "<html>404</html>");
-  CHECK_THROWS_CODE_MSG(load_text_config(dir + "/config.json"), ErrorCode::Config, "config.json: invalid JSON at byte 0");
+  CHECK_THROWS_CODE_MSG(load_text_config(dir + "/config.json"), ErrorCode::Config,
+                        "config.json: invalid JSON at byte 0");
 }
 
 SCOUT_TEST(config_random_corruption_gives_config_errors_only) {

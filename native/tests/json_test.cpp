@@ -1,8 +1,9 @@
 // The strict JSON reader: values, exact integers, strings and UTF-8, and every rejection with its
 // byte offset.
+#include "engine/json.hpp"
+
 #include <string>
 
-#include "engine/json.hpp"
 #include "tests/check.hpp"
 
 using namespace scout;
@@ -12,7 +13,9 @@ namespace {
 
 const Source kSrc{ErrorCode::Config, "doc.json"};
 
-Value parse_ok(std::string_view text) { return parse(text, kSrc); }
+Value parse_ok(std::string_view text) {
+  return parse(text, kSrc);
+}
 
 }  // namespace
 
@@ -141,23 +144,28 @@ SCOUT_TEST(json_enforces_its_limits) {
 
 SCOUT_TEST(json_typed_access_names_the_path) {
   const Source src{ErrorCode::Config, "c.json"};
-  const Value v = parse(R"({"i":7,"big":9007199254740993,"f":1.5,"e":1e3,"s":"3","b":true,"n":-9007199254740992})", src);
+  const Value v =
+      parse(R"({"i":7,"big":9007199254740993,"f":1.5,"e":1e3,"s":"3","b":true,"n":-9007199254740992})", src);
   CHECK(get_int(*v.find("i"), src, "i") == 7);
   CHECK(get_int(*v.find("n"), src, "n") == -kMaxExactInteger);
   CHECK_THROWS_CODE_MSG(get_int(*v.find("big"), src, "x.big"), ErrorCode::Config,
                         "c.json: x.big must be an integer literal within ±2^53, got 9007199254740993");
-  CHECK_THROWS_CODE_MSG(get_int(*v.find("f"), src, "f"), ErrorCode::Config, "c.json: f must be an integer literal");
+  CHECK_THROWS_CODE_MSG(get_int(*v.find("f"), src, "f"), ErrorCode::Config,
+                        "c.json: f must be an integer literal");
   CHECK_THROWS_CODE_MSG(get_int(*v.find("e"), src, "e"), ErrorCode::Config, "got 1000");
-  CHECK_THROWS_CODE_MSG(get_int(*v.find("s"), src, "s"), ErrorCode::Config, "c.json: s must be an integer, got \"3\"");
+  CHECK_THROWS_CODE_MSG(get_int(*v.find("s"), src, "s"), ErrorCode::Config,
+                        "c.json: s must be an integer, got \"3\"");
   CHECK_THROWS_CODE_MSG(get_int(*v.find("b"), src, "b"), ErrorCode::Config, "got true");
   CHECK(get_number(*v.find("f"), src, "f") == 1.5);
   CHECK_THROWS_CODE_MSG(get_number(*v.find("s"), src, "s"), ErrorCode::Config, "s must be a number");
   CHECK(get_bool(*v.find("b"), src, "b"));
-  CHECK_THROWS_CODE_MSG(get_bool(*v.find("i"), src, "i"), ErrorCode::Config, "i must be true or false, got 7");
+  CHECK_THROWS_CODE_MSG(get_bool(*v.find("i"), src, "i"), ErrorCode::Config,
+                        "i must be true or false, got 7");
   CHECK(get_string(*v.find("s"), src, "s") == "3");
   CHECK(&get_object(v, src, "top") == &v);
   CHECK_THROWS_CODE_MSG(get_object(*v.find("i"), src, "i"), ErrorCode::Config, "i must be an object, got 7");
-  CHECK_THROWS_CODE_MSG(get_array(v, src, "top"), ErrorCode::Config, "c.json: top must be an array, got an object");
+  CHECK_THROWS_CODE_MSG(get_array(v, src, "top"), ErrorCode::Config,
+                        "c.json: top must be an array, got an object");
   CHECK(join("", "a") == "a" && join("a", "b") == "a.b" && index_path("x", 3) == "x[3]");
 }
 
@@ -170,7 +178,8 @@ SCOUT_TEST(json_quote_shortens_and_escapes) {
 
 SCOUT_TEST(json_read_file_checks_existence_and_size_first) {
   const std::string dir = scout::test::temp_dir("json_read");
-  CHECK_THROWS_CODE_MSG(read_file(dir + "/none.json", 100, ErrorCode::Config), ErrorCode::NotFound, "none.json: no such file");
+  CHECK_THROWS_CODE_MSG(read_file(dir + "/none.json", 100, ErrorCode::Config), ErrorCode::NotFound,
+                        "none.json: no such file");
   CHECK_THROWS_CODE_MSG(read_file(dir, 100, ErrorCode::Config), ErrorCode::Config, "not a regular file");
   scout::test::write_file(dir + "/big.json", std::string(101, ' '));
   CHECK_THROWS_CODE_MSG(read_file(dir + "/big.json", 100, ErrorCode::ShardIndex), ErrorCode::ShardIndex,
@@ -188,8 +197,10 @@ SCOUT_TEST(json_parse_members_streams_an_object_with_the_same_checks) {
   CHECK(seen.size() == 2);
   CHECK_THROWS_CODE_MSG(parse_members("[1]", kSrc, {}, collect), ErrorCode::Config,
                         "doc.json: invalid JSON at byte 0: the document must be an object, found '['");
-  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1,"a":2})", kSrc, {}, collect), ErrorCode::Config, "byte 7: duplicate key \"a\"");
-  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1} x)", kSrc, {}, collect), ErrorCode::Config, "unexpected data after");
+  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1,"a":2})", kSrc, {}, collect), ErrorCode::Config,
+                        "byte 7: duplicate key \"a\"");
+  CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1} x)", kSrc, {}, collect), ErrorCode::Config,
+                        "unexpected data after");
   Limits members;
   members.max_members = 2;
   CHECK_THROWS_CODE_MSG(parse_members(R"({"a":1,"b":2,"c":3})", kSrc, members, collect), ErrorCode::Config,

@@ -14,9 +14,9 @@ namespace scout::test {
 
 struct StTensor {
   std::string name;
-  std::string dtype;            // safetensors spelling: "F32", "BF16", "I8", ...
+  std::string dtype;  // safetensors spelling: "F32", "BF16", "I8", ...
   std::vector<int64_t> shape;
-  std::string bytes;            // exactly numel × dtype size
+  std::string bytes;  // exactly numel × dtype size
 };
 
 inline std::string le64(uint64_t n) {
@@ -60,8 +60,8 @@ inline std::string make_safetensors(const std::vector<StTensor>& tensors,
   for (const auto& t : tensors) {
     if (header.size() > 1) header += ",";
     header += "\"" + t.name + "\":{\"dtype\":\"" + t.dtype + "\",\"shape\":" + shape_json(t.shape) +
-              ",\"data_offsets\":[" + std::to_string(data.size()) + "," + std::to_string(data.size() + t.bytes.size()) +
-              "]}";
+              ",\"data_offsets\":[" + std::to_string(data.size()) + "," +
+              std::to_string(data.size() + t.bytes.size()) + "]}";
     data += t.bytes;
   }
   header += "}";
@@ -95,16 +95,34 @@ inline std::string f32_iota(int64_t count, float start = 0) {
 // 4 experts, top-1, vocab 32). Values are raw JSON; an override with value "" removes the field.
 inline std::map<std::string, std::string> tiny_text_fields() {
   return {
-      {"hidden_size", "8"},          {"num_hidden_layers", "2"},      {"num_attention_heads", "2"},
-      {"num_key_value_heads", "1"},  {"head_dim", "4"},               {"vocab_size", "32"},
-      {"intermediate_size", "16"},   {"intermediate_size_mlp", "32"}, {"num_local_experts", "4"},
-      {"num_experts_per_tok", "1"},  {"interleave_moe_layer_step", "1"},
-      {"no_rope_layers", "[1,0]"},   {"attention_chunk_size", "16"},  {"rope_theta", "500000.0"},
-      {"rope_scaling", R"({"rope_type":"llama3","factor":16.0,"low_freq_factor":1.0,"high_freq_factor":1.0,"original_max_position_embeddings":8192})"},
-      {"max_position_embeddings", "10485760"}, {"use_qk_norm", "true"}, {"attn_temperature_tuning", "4"},
-      {"floor_scale", "8192"},       {"attn_scale", "0.1"},           {"rms_norm_eps", "1e-05"},
-      {"bos_token_id", "1"},         {"eos_token_id", "[2,3]"},      {"pad_token_id", "0"},
-      {"hidden_act", "\"silu\""},    {"model_type", "\"llama4_text\""}, {"tie_word_embeddings", "false"},
+      {"hidden_size", "8"},
+      {"num_hidden_layers", "2"},
+      {"num_attention_heads", "2"},
+      {"num_key_value_heads", "1"},
+      {"head_dim", "4"},
+      {"vocab_size", "32"},
+      {"intermediate_size", "16"},
+      {"intermediate_size_mlp", "32"},
+      {"num_local_experts", "4"},
+      {"num_experts_per_tok", "1"},
+      {"interleave_moe_layer_step", "1"},
+      {"no_rope_layers", "[1,0]"},
+      {"attention_chunk_size", "16"},
+      {"rope_theta", "500000.0"},
+      {"rope_scaling",
+       R"({"rope_type":"llama3","factor":16.0,"low_freq_factor":1.0,"high_freq_factor":1.0,"original_max_position_embeddings":8192})"},
+      {"max_position_embeddings", "10485760"},
+      {"use_qk_norm", "true"},
+      {"attn_temperature_tuning", "4"},
+      {"floor_scale", "8192"},
+      {"attn_scale", "0.1"},
+      {"rms_norm_eps", "1e-05"},
+      {"bos_token_id", "1"},
+      {"eos_token_id", "[2,3]"},
+      {"pad_token_id", "0"},
+      {"hidden_act", "\"silu\""},
+      {"model_type", "\"llama4_text\""},
+      {"tie_word_embeddings", "false"},
   };
 }
 
@@ -125,7 +143,8 @@ inline std::map<std::string, std::string> with(std::map<std::string, std::string
 
 // Llama4ForCausalLM: text fields at the top level.
 inline std::string causal_config(const std::map<std::string, std::string>& text_overrides = {}) {
-  auto fields = with(tiny_text_fields(), {{"architectures", "[\"Llama4ForCausalLM\"]"}, {"torch_dtype", "\"bfloat16\""}});
+  auto fields = with(tiny_text_fields(),
+                     {{"architectures", "[\"Llama4ForCausalLM\"]"}, {"torch_dtype", "\"bfloat16\""}});
   return json_object(with(fields, text_overrides));
 }
 

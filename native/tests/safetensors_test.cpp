@@ -1,10 +1,11 @@
 // safetensors: the happy paths, then every malformed case of shared/docs/bad-inputs.md (ST1-15).
+#include "engine/safetensors.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
 
-#include "engine/safetensors.hpp"
 #include "tests/check.hpp"
 #include "tests/model_files.hpp"
 
@@ -28,15 +29,16 @@ float f32_at(const TensorView& t, size_t i) {
 }  // namespace
 
 SCOUT_TEST(safetensors_maps_f32_bf16_f16_tensors_in_place) {
-  const std::string path = write_st(
-      "st_happy", make_safetensors({{"a", "F32", {2, 3}, f32_iota(6)},
-                                    {"b", "BF16", {4}, bf16_bytes({1.0f, -2.0f, 0.5f, 3.0f})},
-                                    {"c", "F16", {2}, u16_bytes({0x3C00, 0xC000})}},
-                                   {{"format", "pt"}}));
+  const std::string path =
+      write_st("st_happy", make_safetensors({{"a", "F32", {2, 3}, f32_iota(6)},
+                                             {"b", "BF16", {4}, bf16_bytes({1.0f, -2.0f, 0.5f, 3.0f})},
+                                             {"c", "F16", {2}, u16_bytes({0x3C00, 0xC000})}},
+                                            {{"format", "pt"}}));
   const auto file = SafetensorsFile::open(path);
   CHECK(file->path() == path);
   CHECK(file->views().size() == 3);
-  CHECK(file->metadata().size() == 1 && file->metadata()[0].first == "format" && file->metadata()[0].second == "pt");
+  CHECK(file->metadata().size() == 1 && file->metadata()[0].first == "format" &&
+        file->metadata()[0].second == "pt");
   const TensorView& a = file->views()[0];
   CHECK(a.name == "a" && a.dtype == DType::F32 && a.shape == (std::vector<int64_t>{2, 3}));
   CHECK(a.nbytes == 24 && a.numel() == 6 && a.file == path);
@@ -52,9 +54,9 @@ SCOUT_TEST(safetensors_maps_f32_bf16_f16_tensors_in_place) {
 
 SCOUT_TEST(safetensors_keeps_other_dtypes_as_entries_without_views) {
   const std::string path = write_st("st_other", make_safetensors({{"q", "I8", {4}, std::string(4, '\x01')},
-                                                                   {"w", "F32", {1}, f32_iota(1, 7)},
-                                                                   {"s", "F8_E4M3", {2}, std::string(2, '\0')},
-                                                                   {"f4", "F4", {4}, std::string(2, '\0')}}));
+                                                                  {"w", "F32", {1}, f32_iota(1, 7)},
+                                                                  {"s", "F8_E4M3", {2}, std::string(2, '\0')},
+                                                                  {"f4", "F4", {4}, std::string(2, '\0')}}));
   const auto file = SafetensorsFile::open(path);
   CHECK(file->entries().size() == 4);
   CHECK(file->entries()[0].dtype == "I8" && !file->entries()[0].compute);
@@ -106,21 +108,24 @@ void expect_st_error(const std::string& label, const std::string& bytes, const s
 // with `data_bytes` bytes of data.
 std::string one_tensor(const std::string& shape, const std::string& offsets, size_t data_bytes,
                        const std::string& dtype = "\"F32\"") {
-  return raw_safetensors(R"({"t":{"dtype":)" + dtype + R"(,"shape":)" + shape + R"(,"data_offsets":)" + offsets + "}}",
-                         std::string(data_bytes, '\0'));
+  return raw_safetensors(
+      R"({"t":{"dtype":)" + dtype + R"(,"shape":)" + shape + R"(,"data_offsets":)" + offsets + "}}",
+      std::string(data_bytes, '\0'));
 }
 
 }  // namespace
 
 SCOUT_TEST(safetensors_missing_file_is_not_found_and_a_folder_is_rejected) {
   const std::string dir = temp_dir("st_missing");
-  CHECK_THROWS_CODE_MSG(SafetensorsFile::open(dir + "/nope.safetensors"), ErrorCode::NotFound, "nope.safetensors");
+  CHECK_THROWS_CODE_MSG(SafetensorsFile::open(dir + "/nope.safetensors"), ErrorCode::NotFound,
+                        "nope.safetensors");
   CHECK_THROWS_CODE_MSG(SafetensorsFile::open(dir), ErrorCode::Safetensors, "not a regular file");
 }
 
 SCOUT_TEST(safetensors_st1_empty_short_and_zero_length_header) {
   expect_st_error("st1_empty", "", "file is 0 bytes, too short");
-  for (size_t n = 1; n < 8; ++n) expect_st_error("st1_short", std::string(n, '\x01'), "too short for the 8-byte header length");
+  for (size_t n = 1; n < 8; ++n)
+    expect_st_error("st1_short", std::string(n, '\x01'), "too short for the 8-byte header length");
   expect_st_error("st1_n0", le64(0), "header length is 0");
 }
 
@@ -128,19 +133,24 @@ SCOUT_TEST(safetensors_st2_header_length_and_header_content) {
   const std::string header = R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})";
   expect_st_error("st2_beyond", raw_safetensors(header.size() + 5, header, std::string(4, '\0')),
                   "exceeds the 58 bytes that follow it: the file is truncated");
-  expect_st_error("st2_max", raw_safetensors(UINT64_MAX, header, ""), "header length 18446744073709551615 is more than the limit");
-  expect_st_error("st2_cap", raw_safetensors(kSafetensorsMaxHeaderBytes + 1, header, ""), "104857601 is more than the limit");
+  expect_st_error("st2_max", raw_safetensors(UINT64_MAX, header, ""),
+                  "header length 18446744073709551615 is more than the limit");
+  expect_st_error("st2_cap", raw_safetensors(kSafetensorsMaxHeaderBytes + 1, header, ""),
+                  "104857601 is more than the limit");
   expect_st_error("st2_utf8", raw_safetensors("{\"t\xff\":1}", ""), "invalid UTF-8 in a string");
   expect_st_error("st2_not_json", raw_safetensors("{\"t\":", ""), "invalid JSON at byte 5");
-  expect_st_error("st2_array", raw_safetensors("[]", ""), "invalid JSON at byte 0: the document must be an object, found '['");
-  expect_st_error("st2_string", raw_safetensors("  \"x\"", ""), "invalid JSON at byte 2: the document must be an object");
+  expect_st_error("st2_array", raw_safetensors("[]", ""),
+                  "invalid JSON at byte 0: the document must be an object, found '['");
+  expect_st_error("st2_string", raw_safetensors("  \"x\"", ""),
+                  "invalid JSON at byte 2: the document must be an object");
 }
 
 SCOUT_TEST(safetensors_st3_git_lfs_pointer_and_html_page_get_helpful_messages) {
   expect_st_error("st3_lfs",
                   "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 4993755408\n",
                   "git-lfs pointer, not the weights; run `git lfs pull`");
-  expect_st_error("st3_html", "\n<!DOCTYPE html><html><body>Access denied</body></html>", "looks like an HTML page");
+  expect_st_error("st3_html", "\n<!DOCTYPE html><html><body>Access denied</body></html>",
+                  "looks like an HTML page");
   expect_st_error("st3_short_html", "<p>", "looks like an HTML page");
 }
 
@@ -153,7 +163,8 @@ SCOUT_TEST(safetensors_header_length_starting_with_a_markup_byte_is_still_valid)
 }
 
 SCOUT_TEST(safetensors_st4_truncation_at_every_byte_is_rejected) {
-  const std::string good = make_safetensors({{"a", "F32", {2}, f32_iota(2)}, {"b", "BF16", {3}, bf16_bytes({1, 2, 3})}});
+  const std::string good =
+      make_safetensors({{"a", "F32", {2}, f32_iota(2)}, {"b", "BF16", {3}, bf16_bytes({1, 2, 3})}});
   const std::string path = write_st("st4", good);
   CHECK(SafetensorsFile::open(path)->views().size() == 2);
   // Every proper prefix: mid-length, mid-header, header end, mid-tensor, last byte missing.
@@ -162,8 +173,9 @@ SCOUT_TEST(safetensors_st4_truncation_at_every_byte_is_rejected) {
     CHECK_THROWS_CODE_MSG(SafetensorsFile::open(path), ErrorCode::Safetensors, path);
   }
   write_file(path, good.substr(0, good.size() - 1));
-  CHECK_THROWS_CODE_MSG(SafetensorsFile::open(path), ErrorCode::Safetensors,
-                        "tensor \"b\" needs bytes [8, 14) of the data section, which holds only 13: the file is truncated");
+  CHECK_THROWS_CODE_MSG(
+      SafetensorsFile::open(path), ErrorCode::Safetensors,
+      "tensor \"b\" needs bytes [8, 14) of the data section, which holds only 13: the file is truncated");
 }
 
 SCOUT_TEST(safetensors_st5_trailing_bytes_are_rejected) {
@@ -179,50 +191,70 @@ SCOUT_TEST(safetensors_st6_offsets) {
   };
   expect_st_error("st6_overlap", two("[0,4]", "[2,6]", 6), "tensors \"a\" and \"b\" overlap at byte 2");
   expect_st_error("st6_same", two("[0,4]", "[0,4]", 4), "overlap at byte 0");
-  expect_st_error("st6_hole", two("[0,4]", "[6,10]", 10), "bytes [4, 6) of the data section belong to no tensor");
-  expect_st_error("st6_hole_start", two("[2,6]", "[6,10]", 10), "bytes [0, 2) of the data section belong to no tensor");
-  expect_st_error("st6_end_before_begin", one_tensor("[0]", "[4,0]", 4), "tensor \"t\" data_offsets end 0 is before begin 4");
+  expect_st_error("st6_hole", two("[0,4]", "[6,10]", 10),
+                  "bytes [4, 6) of the data section belong to no tensor");
+  expect_st_error("st6_hole_start", two("[2,6]", "[6,10]", 10),
+                  "bytes [0, 2) of the data section belong to no tensor");
+  expect_st_error("st6_end_before_begin", one_tensor("[0]", "[4,0]", 4),
+                  "tensor \"t\" data_offsets end 0 is before begin 4");
   expect_st_error("st6_negative", one_tensor("[1]", "[-4,0]", 4), "tensor \"t\" has a negative data offset");
   expect_st_error("st6_beyond_eof", one_tensor("[1]", "[0,4]", 2), "tensor \"t\" needs bytes [0, 4)");
-  expect_st_error("st6_2p53", one_tensor("[1]", "[9007199254740993,9007199254740997]", 4),
-                  "tensor \"t\" data_offsets[0] must be an integer literal within ±2^53, got 9007199254740993");
-  expect_st_error("st6_u64", one_tensor("[1]", "[0,18446744073709551615]", 4), "tensor \"t\" data_offsets[1] must be an integer");
-  expect_st_error("st6_float", one_tensor("[1]", "[0,1.5]", 4), "data_offsets[1] must be an integer literal within ±2^53, got 1.5");
+  expect_st_error(
+      "st6_2p53", one_tensor("[1]", "[9007199254740993,9007199254740997]", 4),
+      "tensor \"t\" data_offsets[0] must be an integer literal within ±2^53, got 9007199254740993");
+  expect_st_error("st6_u64", one_tensor("[1]", "[0,18446744073709551615]", 4),
+                  "tensor \"t\" data_offsets[1] must be an integer");
+  expect_st_error("st6_float", one_tensor("[1]", "[0,1.5]", 4),
+                  "data_offsets[1] must be an integer literal within ±2^53, got 1.5");
   expect_st_error("st6_exp", one_tensor("[1]", "[0,4e0]", 4), "data_offsets[1] must be an integer literal");
-  expect_st_error("st6_string", one_tensor("[1]", R"(["0","4"])", 4), "data_offsets[0] must be an integer, got \"0\"");
-  expect_st_error("st6_three", one_tensor("[1]", "[0,4,8]", 4), "tensor \"t\" data_offsets must be [begin, end]");
+  expect_st_error("st6_string", one_tensor("[1]", R"(["0","4"])", 4),
+                  "data_offsets[0] must be an integer, got \"0\"");
+  expect_st_error("st6_three", one_tensor("[1]", "[0,4,8]", 4),
+                  "tensor \"t\" data_offsets must be [begin, end]");
   expect_st_error("st6_not_array", one_tensor("[1]", "4", 4), "tensor \"t\" data_offsets must be an array");
 }
 
 SCOUT_TEST(safetensors_st7_shapes) {
   expect_st_error("st7_negative", one_tensor("[-1,4]", "[0,4]", 4), "tensor \"t\" has a negative dimension");
-  expect_st_error("st7_float", one_tensor("[1.0]", "[0,4]", 4), "tensor \"t\" shape[0] must be an integer literal");
+  expect_st_error("st7_float", one_tensor("[1.0]", "[0,4]", 4),
+                  "tensor \"t\" shape[0] must be an integer literal");
   expect_st_error("st7_string", one_tensor("[\"1\"]", "[0,4]", 4), "shape[0] must be an integer");
-  expect_st_error("st7_empty_nonzero", one_tensor("[]", "[0,8]", 8), "spans 8 bytes but shape [] of F32 needs 4");
+  expect_st_error("st7_empty_nonzero", one_tensor("[]", "[0,8]", 8),
+                  "spans 8 bytes but shape [] of F32 needs 4");
   expect_st_error("st7_overflow", one_tensor("[4194305,4194305,211106198978564]", "[0,16]", 16, "\"BF16\""),
                   "shape [4194305, 4194305, 211106198978564] has more elements than 2^64 bits can hold");
-  expect_st_error("st7_bits_overflow", one_tensor("[4503599627370496,4096]", "[0,4]", 4), "has more elements than 2^64 bits");
-  expect_st_error("st7_above_span", one_tensor("[3]", "[0,8]", 8), "spans 8 bytes but shape [3] of F32 needs 12");
-  expect_st_error("st7_below_span", one_tensor("[1]", "[0,8]", 8), "spans 8 bytes but shape [1] of F32 needs 4");
+  expect_st_error("st7_bits_overflow", one_tensor("[4503599627370496,4096]", "[0,4]", 4),
+                  "has more elements than 2^64 bits");
+  expect_st_error("st7_above_span", one_tensor("[3]", "[0,8]", 8),
+                  "spans 8 bytes but shape [3] of F32 needs 12");
+  expect_st_error("st7_below_span", one_tensor("[1]", "[0,8]", 8),
+                  "spans 8 bytes but shape [1] of F32 needs 4");
   expect_st_error("st7_not_array", one_tensor("4", "[0,16]", 16), "tensor \"t\" shape must be an array");
   std::string rank65 = "[1";
   for (int i = 1; i < 65; ++i) rank65 += ",1";
-  expect_st_error("st7_rank", one_tensor(rank65 + "]", "[0,4]", 4), "tensor \"t\" has 65 dimensions (limit 64)");
+  expect_st_error("st7_rank", one_tensor(rank65 + "]", "[0,4]", 4),
+                  "tensor \"t\" has 65 dimensions (limit 64)");
 }
 
 SCOUT_TEST(safetensors_st8_dtypes) {
-  expect_st_error("st8_unknown", one_tensor("[1]", "[0,4]", 4, "\"Q4_K\""), "tensor \"t\" has unknown dtype \"Q4_K\"");
-  expect_st_error("st8_lower", one_tensor("[1]", "[0,4]", 4, "\"f32\""), "unknown dtype \"f32\" (dtype names are upper-case: F32)");
-  expect_st_error("st8_not_string", one_tensor("[1]", "[0,4]", 4, "4"), "tensor \"t\" dtype must be a string");
+  expect_st_error("st8_unknown", one_tensor("[1]", "[0,4]", 4, "\"Q4_K\""),
+                  "tensor \"t\" has unknown dtype \"Q4_K\"");
+  expect_st_error("st8_lower", one_tensor("[1]", "[0,4]", 4, "\"f32\""),
+                  "unknown dtype \"f32\" (dtype names are upper-case: F32)");
+  expect_st_error("st8_not_string", one_tensor("[1]", "[0,4]", 4, "4"),
+                  "tensor \"t\" dtype must be a string");
   // 3 four-bit elements are a byte and a half.
-  expect_st_error("st8_subbyte", one_tensor("[3]", "[0,2]", 2, "\"F4\""), "holds 3 F4 elements, not a whole number of bytes");
+  expect_st_error("st8_subbyte", one_tensor("[3]", "[0,2]", 2, "\"F4\""),
+                  "holds 3 F4 elements, not a whole number of bytes");
 }
 
 SCOUT_TEST(safetensors_st9_duplicate_names_are_rejected) {
   const std::string t = R"({"dtype":"F32","shape":[1],"data_offsets":)";
-  expect_st_error("st9_same", raw_safetensors(R"({"w":)" + t + R"([0,4]},"w":)" + t + "[0,4]}}", std::string(4, '\0')),
+  expect_st_error("st9_same",
+                  raw_safetensors(R"({"w":)" + t + R"([0,4]},"w":)" + t + "[0,4]}}", std::string(4, '\0')),
                   "duplicate key \"w\"");
-  expect_st_error("st9_diff", raw_safetensors(R"({"w":)" + t + R"([0,4]},"w":)" + t + "[4,8]}}", std::string(8, '\0')),
+  expect_st_error("st9_diff",
+                  raw_safetensors(R"({"w":)" + t + R"([0,4]},"w":)" + t + "[4,8]}}", std::string(8, '\0')),
                   "duplicate key \"w\"");
 }
 
@@ -233,22 +265,27 @@ SCOUT_TEST(safetensors_st11_metadata) {
                   "__metadata__ \"step\" must be a string, got 3");
   expect_st_error("st11_not_object", raw_safetensors(R"({"__metadata__":"pt",)" + t + "}", four),
                   "__metadata__ must be an object of strings");
-  expect_st_error("st11_as_tensor",
-                  raw_safetensors(R"({"__metadata__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", four),
-                  "__metadata__ \"shape\" must be a string, got an array");
+  expect_st_error(
+      "st11_as_tensor",
+      raw_safetensors(R"({"__metadata__":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", four),
+      "__metadata__ \"shape\" must be a string, got an array");
   const std::string huge(kSafetensorsMaxMetadataValueBytes + 1, 'x');
-  expect_st_error("st11_huge", raw_safetensors(R"({"__metadata__":{"blob":")" + huge + R"("},)" + t + "}", four),
+  expect_st_error("st11_huge",
+                  raw_safetensors(R"({"__metadata__":{"blob":")" + huge + R"("},)" + t + "}", four),
                   "__metadata__ \"blob\" is 1048577 bytes (limit 1048576)");
   std::string many = R"({"__metadata__":{)";
-  for (size_t i = 0; i <= kSafetensorsMaxMetadataEntries; ++i) many += (i ? ",\"" : "\"") + std::to_string(i) + "\":\"v\"";
-  expect_st_error("st11_many", raw_safetensors(many + "}," + t + "}", four), "__metadata__ has 1025 entries (limit 1024)");
+  for (size_t i = 0; i <= kSafetensorsMaxMetadataEntries; ++i)
+    many += (i ? ",\"" : "\"") + std::to_string(i) + "\":\"v\"";
+  expect_st_error("st11_many", raw_safetensors(many + "}," + t + "}", four),
+                  "__metadata__ has 1025 entries (limit 1024)");
 }
 
 SCOUT_TEST(safetensors_st12_tensor_count_and_names) {
   // One million tiny tensors: refused by the parser's member limit long before they are all built.
   std::string header = "{";
   for (int i = 0; i < 1000000; ++i)
-    header += (i ? ",\"" : "\"") + std::to_string(i) + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]})";
+    header +=
+        (i ? ",\"" : "\"") + std::to_string(i) + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]})";
   expect_st_error("st12_many", raw_safetensors(header + "}", ""), "object has more than 65537 members");
 
   const auto named = [](const std::string& json_name) {
@@ -256,7 +293,8 @@ SCOUT_TEST(safetensors_st12_tensor_count_and_names) {
                            std::string(4, '\0'));
   };
   expect_st_error("st12_long", named(std::string(1 << 20, 'n')), "-byte name (limit 1024)");
-  expect_st_error("st12_nul", named("a\\u0000b"), "tensor \"a\\x00b\" has a NUL or control character in its name");
+  expect_st_error("st12_nul", named("a\\u0000b"),
+                  "tensor \"a\\x00b\" has a NUL or control character in its name");
   expect_st_error("st12_ctrl", named("a\\nb"), "has a NUL or control character in its name");
   expect_st_error("st12_empty", named(""), "a tensor has an empty name");
   expect_st_error("st12_raw_invalid_utf8", named("w\xc0\xaf"), "invalid UTF-8 in a string");
@@ -268,11 +306,13 @@ SCOUT_TEST(safetensors_st12_tensor_count_and_names) {
 
 SCOUT_TEST(safetensors_entry_fields_are_exact) {
   expect_st_error("st_unknown_field",
-                  raw_safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", std::string(4, '\0')),
+                  raw_safetensors(R"({"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})",
+                                  std::string(4, '\0')),
                   "tensor \"t\" has an unknown field \"extra\"");
   expect_st_error("st_missing_field", raw_safetensors(R"({"t":{"dtype":"F32","shape":[1]}})", ""),
                   "tensor \"t\" needs dtype, shape and data_offsets");
-  expect_st_error("st_entry_not_object", raw_safetensors(R"({"t":[1,2]})", ""), "tensor \"t\" must be an object");
+  expect_st_error("st_entry_not_object", raw_safetensors(R"({"t":[1,2]})", ""),
+                  "tensor \"t\" must be an object");
 }
 
 SCOUT_TEST(safetensors_accepts_the_tensor_cap_and_rejects_one_more) {
@@ -283,7 +323,8 @@ SCOUT_TEST(safetensors_accepts_the_tensor_cap_and_rejects_one_more) {
       h += (i ? ",\"" : "\"") + std::to_string(i) + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]})";
     return h + "}";
   };
-  const auto file = SafetensorsFile::open(write_st("st_cap", raw_safetensors(header_with(kSafetensorsMaxTensors), "")));
+  const auto file =
+      SafetensorsFile::open(write_st("st_cap", raw_safetensors(header_with(kSafetensorsMaxTensors), "")));
   CHECK(file->views().size() == kSafetensorsMaxTensors);
   std::string with_meta = header_with(kSafetensorsMaxTensors + 1);
   expect_st_error("st_cap_plus", raw_safetensors(with_meta, ""), "header lists 65537 tensors (limit 65536)");
@@ -295,10 +336,12 @@ SCOUT_TEST(safetensors_opens_a_thousand_tensors_in_any_offset_order) {
   const int n = 1000;
   for (int i = 0; i < n; ++i) {
     const int slot = n - 1 - i;
-    header += (i ? ",\"" : "\"") + ("w" + std::to_string(i)) + R"(":{"dtype":"F32","shape":[2],"data_offsets":[)" +
-              std::to_string(slot * 8) + "," + std::to_string(slot * 8 + 8) + "]}";
+    header += (i ? ",\"" : "\"") + ("w" + std::to_string(i)) +
+              R"(":{"dtype":"F32","shape":[2],"data_offsets":[)" + std::to_string(slot * 8) + "," +
+              std::to_string(slot * 8 + 8) + "]}";
   }
-  const auto file = SafetensorsFile::open(write_st("st_1000", raw_safetensors(header + "}", f32_iota(2 * n))));
+  const auto file =
+      SafetensorsFile::open(write_st("st_1000", raw_safetensors(header + "}", f32_iota(2 * n))));
   CHECK(file->views().size() == static_cast<size_t>(n));
   CHECK(f32_at(file->views()[0], 0) == static_cast<float>(2 * (n - 1)));
   CHECK(f32_at(file->views()[n - 1], 1) == 1.0f);
