@@ -22,6 +22,8 @@ export type ScoutErrorCode =
   | 'image'
   | 'pack'
   | 'network'
+  /** A server refused us: a gated model whose license was not accepted, a wrong token. */
+  | 'access_denied'
   | 'protocol';
 
 export class ScoutError extends Error {

@@ -39,6 +39,7 @@ export const ErrorCodeNumbers: Record<ScoutErrorCode, number> = {
   pack: -32011,
   network: -32012,
   protocol: -32013,
+  access_denied: -32014,
 };
 
 // ── initialize ─────────────────────────────────────────────────────────────────────────────────────

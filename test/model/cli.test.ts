@@ -80,7 +80,7 @@ describe('scout model', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(
-        `scout model: network: ${GATED} is a gated model: accept its license at ${mock.url}/${GATED} while logged in, \\(using the token from ${join(work, 'hf', 'token')}\\)`,
+        `scout model: access_denied: ${GATED} is a gated model: accept its license at ${mock.url}/${GATED} while logged in, \\(using the token from ${join(work, 'hf', 'token')}\\)`,
       ),
     );
     rmSync(join(work, 'hf', 'token'));

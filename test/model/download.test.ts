@@ -142,13 +142,13 @@ describe('downloadModel', () => {
   it('tells the user to accept the license of a gated repo, with and without a token', async () => {
     const noToken = await expectError(
       downloadModel(options({ repo: GATED })),
-      'network',
+      'access_denied',
       /gated model: accept its license at http:\/\/127\.0\.0\.1:\d+\/meta-llama\/Tiny-Scout-Gated/,
     );
     expect(noToken.message).toMatch(/set HF_TOKEN or run `hf auth login`/);
     const refused = await expectError(
       downloadModel(options({ repo: GATED, client: client(TOKEN_NO) })),
-      'network',
+      'access_denied',
       /not in the authorized list/,
     );
     expect(refused.message).toMatch(/using the token from the test/);

@@ -132,7 +132,7 @@ export function httpError(
     errorCode === 'GatedRepo' ||
     (status === 403 && /gated|restricted|authorized list/i.test(serverMessage ?? ''))
   )
-    return new ScoutError('network', gatedMessage(client, repo, serverMessage));
+    return new ScoutError('access_denied', gatedMessage(client, repo, serverMessage));
   if (errorCode === 'RepoNotFound' || (status === 401 && !client.token))
     return new ScoutError(
       'not_found',
