@@ -23,7 +23,7 @@ import { decode } from './filter/content.js';
 import { DEFAULT_MAX_FILE_BYTES, pathRuleFor } from './filter/path-rules.js';
 import { fit } from './fit/fit.js';
 import { hasQuestion, questionCandidates } from './rank/question.js';
-import { rankFiles } from './rank/repo-map.js';
+import { RepoMapRanker } from './rank/repo-map.js';
 import * as format from './render/format.js';
 import { mapOrder, render } from './render/render.js';
 import type {
@@ -94,11 +94,13 @@ interface Run {
 }
 
 const DEFAULT_BASE_SHARE = 0.75;
+const SAVE_AFTER_ANALYZED = 16;
 
 export class RepoPacker {
   private discovered: DiscoverResult | undefined;
   private readonly changed = new Set<string>();
   private rediscover = true;
+  private readonly ranker = new RepoMapRanker();
   private readonly lineCache = new Map<string, { mtimeMs: number; size: number; lines: string[] }>();
 
   constructor(
@@ -147,7 +149,7 @@ export class RepoPacker {
     run.packed = await this.analyzeStage(run, candidates, excluded);
     const packed = run.packed;
     // 4. Rank: the repository map (question-independent).
-    const centrality = rankFiles(packed.map((p) => ({ path: p.file.path, analysis: p.analysis })));
+    const centrality = this.ranker.rank(packed.map((p) => ({ path: p.file.path, analysis: p.analysis })));
     const paths = packed.map((p) => p.file.path);
     const fixedText =
       format.repositoryOpen(basename(this.root), packed.length) +
@@ -190,7 +192,9 @@ export class RepoPacker {
       plan,
       lines: (i) => this.linesOf(packed[i]!),
     });
-    this.deps.cache?.save();
+    // Writing the cache costs time proportional to the repository: after a pack that analyzed only
+    // a few files (an edit), leave it to close() or the next larger pack.
+    if (run.analyzed >= SAVE_AFTER_ANALYZED) this.deps.cache?.save();
 
     const byReason: Partial<Record<ExcludeReason, number>> = {};
     for (const e of excluded) byReason[e.reason] = (byReason[e.reason] ?? 0) + 1;
@@ -217,6 +221,7 @@ export class RepoPacker {
   }
 
   async close(): Promise<void> {
+    this.deps.cache?.save();
     await this.deps.analyzer.close();
   }
 

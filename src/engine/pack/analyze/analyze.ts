@@ -7,6 +7,7 @@
  * (pool.ts), and its results are cached (cache/cache.ts), so a level is computed once per content.
  */
 import { readFileSync } from 'node:fs';
+import { ScoutError } from '../../errors.js';
 import type { Tokenizer } from '../../tokenizer/types.js';
 import { chunkLines, chunkTree } from '../chunk/chunker.js';
 import { languageOf } from '../chunk/languages.js';
@@ -31,7 +32,11 @@ export function atLeast(have: AnalysisLevel, want: AnalysisLevel): boolean {
   return LEVELS.indexOf(have) >= LEVELS.indexOf(want);
 }
 
-export async function analyzeFile(req: AnalyzeRequest, tokenizer: Tokenizer): Promise<AnalyzeOutcome> {
+/** `tokenizer` is asked for only when the level needs counts. */
+export async function analyzeFile(
+  req: AnalyzeRequest,
+  tokenizer: () => Promise<Tokenizer>,
+): Promise<AnalyzeOutcome> {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(req.absPath);
@@ -43,14 +48,19 @@ export async function analyzeFile(req: AnalyzeRequest, tokenizer: Tokenizer): Pr
   return {
     ok: true,
     hash: verdict.file.hash,
-    analysis: await analyzeText(req.path, verdict.file.text, tokenizer, req.level),
+    analysis: await analyzeText(
+      req.path,
+      verdict.file.text,
+      req.level === 'scan' ? undefined : await tokenizer(),
+      req.level,
+    ),
   };
 }
 
 export async function analyzeText(
   path: string,
   text: string,
-  tokenizer: Tokenizer,
+  tokenizer: Tokenizer | undefined,
   level: AnalysisLevel = 'syntax',
 ): Promise<FileAnalysis> {
   const lines = splitLines(text);
@@ -67,6 +77,7 @@ export async function analyzeText(
     tokens: { full: 0, outline: 0, chunks: [] },
   };
   if (level === 'scan') return analysis;
+  if (!tokenizer) throw new ScoutError('internal', `analyzing ${path} to '${level}' needs a tokenizer`);
 
   let chunks = lines.length > 0 ? chunkLines(text) : [];
   if (level === 'syntax' && spec && lines.length > 0) {

@@ -36,7 +36,7 @@ export class InlineAnalyzer implements Analyzer {
     const out: AnalyzeOutcome[] = [];
     for (const r of requests) {
       if (signal?.aborted) throw new CancelledError('pack cancelled');
-      out.push(await analyzeFile(r, this.tokenizer));
+      out.push(await analyzeFile(r, async () => this.tokenizer));
     }
     return out;
   }

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { analyzeFile, type AnalyzeOutcome, type AnalyzeRequest } from './analyze.js';
+import type { Tokenizer } from '../../tokenizer/types.js';
 import { loadTokenizerSource, type TokenizerSource } from './tokenizer-source.js';
 
 /** Either files to analyze or plain texts to count (the repository map and other headers). */
@@ -15,17 +16,20 @@ export type WorkerReply =
 
 if (parentPort) {
   const port = parentPort;
-  const tokenizer = loadTokenizerSource((workerData as { tokenizer: TokenizerSource }).tokenizer);
+  // Loaded on first use: a scan needs no tokenizer, and building one takes a while.
+  let tokenizer: Promise<Tokenizer> | undefined;
+  const getTokenizer = () =>
+    (tokenizer ??= loadTokenizerSource((workerData as { tokenizer: TokenizerSource }).tokenizer));
   port.on('message', (job: WorkerJob) => {
     void (async () => {
       try {
-        const tk = await tokenizer;
         if ('texts' in job) {
+          const tk = await getTokenizer();
           port.postMessage({ id: job.id, counts: job.texts.map((t) => tk.count(t)) } satisfies WorkerReply);
           return;
         }
         const outcomes: AnalyzeOutcome[] = [];
-        for (const req of job.requests) outcomes.push(await analyzeFile(req, tk));
+        for (const req of job.requests) outcomes.push(await analyzeFile(req, getTokenizer));
         port.postMessage({ id: job.id, outcomes } satisfies WorkerReply);
       } catch (e) {
         port.postMessage({

@@ -6,25 +6,78 @@
  * long, or written in camelCase/snake_case) counts more than a generic one, and a name used many
  * times counts with diminishing returns (square root). PageRank over that graph ranks the files
  * that much of the code depends on first.
+ *
+ * A long-lived `RepoMapRanker` (the sidecar's, fed by edit events) keeps each file's outgoing
+ * edges while the set of files and their definitions stay the same, so after an edit only the
+ * edited file's edges are rebuilt. The result is identical to ranking from scratch.
  */
 import type { FileAnalysis } from '../types.js';
 
 const DAMPING = 0.85;
-const ITERATIONS = 30;
+const MAX_ITERATIONS = 30;
+/** Stop once an iteration moves the scores by less than this in total (L1): the order is settled. */
+const TOLERANCE = 1e-6;
 /** A name defined in more files than this is too generic to say anything (`get`, `init`, `test`). */
-const MAX_DEFINERS = 12;
+const MAX_DEFINERS = 8;
 
 export interface RankInput {
   path: string;
-  analysis: FileAnalysis;
+  analysis: Pick<FileAnalysis, 'definitions' | 'references'>;
 }
 
-/** PageRank score per file, in input order; the scores sum to 1. */
-export function rankFiles(files: readonly RankInput[]): Float64Array {
-  const n = files.length;
-  const scores = new Float64Array(n);
-  if (n === 0) return scores;
+interface Row {
+  to: Int32Array;
+  weight: Float64Array;
+  total: number;
+}
 
+export class RepoMapRanker {
+  private paths: readonly string[] = [];
+  private definitions: readonly (readonly string[])[] = [];
+  private definers = new Map<string, number[]>();
+  private rows = new WeakMap<object, Row>();
+
+  /** PageRank score per file, in input order; the scores sum to 1. */
+  rank(files: readonly RankInput[]): Float64Array {
+    const n = files.length;
+    const scores = new Float64Array(n);
+    if (n === 0) return scores;
+    if (!this.sameGraphNodes(files)) {
+      this.paths = files.map((f) => f.path);
+      this.definitions = files.map((f) => f.analysis.definitions);
+      this.definers = definersOf(files);
+      this.rows = new WeakMap();
+    }
+    const rows = files.map((f, i) => {
+      let row = this.rows.get(f.analysis.references);
+      if (!row) {
+        row = edgesOf(i, f.analysis.references, this.definers);
+        this.rows.set(f.analysis.references, row);
+      }
+      return row;
+    });
+    return pageRank(rows, scores);
+  }
+
+  /** True when the files and what each defines are unchanged since the last call (so edges from unchanged files are still valid). */
+  private sameGraphNodes(files: readonly RankInput[]): boolean {
+    if (files.length !== this.paths.length) return false;
+    for (let i = 0; i < files.length; i++) {
+      if (files[i]!.path !== this.paths[i]) return false;
+      const a = files[i]!.analysis.definitions;
+      const b = this.definitions[i]!;
+      if (a !== b && (a.length !== b.length || a.some((d, k) => d !== b[k]))) return false;
+    }
+    return true;
+  }
+}
+
+/** One-shot ranking. */
+export function rankFiles(files: readonly RankInput[]): Float64Array {
+  return new RepoMapRanker().rank(files);
+}
+
+function definersOf(files: readonly RankInput[]): Map<string, number[]> {
   const definers = new Map<string, number[]>();
   files.forEach((f, i) => {
     for (const name of f.analysis.definitions) {
@@ -33,40 +86,53 @@ export function rankFiles(files: readonly RankInput[]): Float64Array {
       else if (list.length <= MAX_DEFINERS) list.push(i);
     }
   });
+  return definers;
+}
 
-  // Edges as flat arrays (from, to, weight): compact and fast to iterate.
-  const from: number[] = [];
-  const to: number[] = [];
-  const weight: number[] = [];
-  const outWeight = new Float64Array(n);
-  files.forEach((f, i) => {
-    for (const [name, count] of Object.entries(f.analysis.references)) {
-      const defs = definers.get(name);
-      if (!defs || defs.length > MAX_DEFINERS) continue;
-      const w = (Math.sqrt(count) * specificity(name)) / defs.length;
-      for (const j of defs) {
-        if (j === i) continue;
-        from.push(i);
-        to.push(j);
-        weight.push(w);
-        outWeight[i] = outWeight[i]! + w;
-      }
-    }
-  });
+function edgesOf(from: number, references: Record<string, number>, definers: Map<string, number[]>): Row {
+  // Several names pointing at the same file make one edge with their summed weight: PageRank is
+  // the same, and the graph is several times smaller.
+  const byTarget = new Map<number, number>();
+  for (const name in references) {
+    const defs = definers.get(name);
+    if (!defs || defs.length > MAX_DEFINERS) continue;
+    const w = (Math.sqrt(references[name]!) * specificity(name)) / defs.length;
+    for (const j of defs) if (j !== from) byTarget.set(j, (byTarget.get(j) ?? 0) + w);
+  }
+  const to = new Int32Array(byTarget.size);
+  const weight = new Float64Array(byTarget.size);
+  let total = 0;
+  let k = 0;
+  for (const [j, w] of byTarget) {
+    to[k] = j;
+    weight[k++] = w;
+    total += w;
+  }
+  return { to, weight, total };
+}
 
+function pageRank(rows: readonly Row[], scores: Float64Array): Float64Array {
+  const n = rows.length;
   scores.fill(1 / n);
   const next = new Float64Array(n);
-  for (let iter = 0; iter < ITERATIONS; iter++) {
+  for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
     // Files that reference nothing spread their score evenly, so scores keep summing to 1.
     let dangling = 0;
-    for (let i = 0; i < n; i++) if (outWeight[i] === 0) dangling += scores[i]!;
+    for (let i = 0; i < n; i++) if (rows[i]!.total === 0) dangling += scores[i]!;
     next.fill((1 - DAMPING) / n + (DAMPING * dangling) / n);
-    for (let e = 0; e < from.length; e++) {
-      const i = from[e]!;
-      const j = to[e]!;
-      next[j] = next[j]! + (DAMPING * scores[i]! * weight[e]!) / outWeight[i]!;
+    for (let i = 0; i < n; i++) {
+      const { to, weight, total } = rows[i]!;
+      if (total === 0) continue;
+      const share = (DAMPING * scores[i]!) / total;
+      for (let e = 0; e < to.length; e++) {
+        const j = to[e]!;
+        next[j] = next[j]! + share * weight[e]!;
+      }
     }
+    let change = 0;
+    for (let i = 0; i < n; i++) change += Math.abs(next[i]! - scores[i]!);
     scores.set(next);
+    if (change < TOLERANCE) break;
   }
   return scores;
 }

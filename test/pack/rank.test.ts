@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { bm25, terms } from '../../src/engine/pack/rank/bm25.js';
+import { rankFiles, RepoMapRanker } from '../../src/engine/pack/rank/repo-map.js';
+import { scanSymbols } from '../../src/engine/pack/rank/symbols.js';
+
+const file = (path: string, text: string) => ({ path, analysis: scanSymbols(text) });
+
+describe('rank', () => {
+  it('finds definitions and references across languages by scanning', () => {
+    const s = scanSymbols(
+      'export function parseRequest() {}\nclass HttpServer {}\ndef helper_fn():\nfunc (s *Srv) ServeHTTP() {}\nconst LIMIT = 3;\nuse(parseRequest, OtherThing, OtherThing);',
+    );
+    expect(s.definitions).toEqual(['HttpServer', 'LIMIT', 'ServeHTTP', 'helper_fn', 'parseRequest']);
+    expect(s.references).toMatchObject({ OtherThing: 2 });
+    expect(s.references).not.toHaveProperty('parseRequest');
+  });
+
+  it('ranks the file that the others depend on first', () => {
+    const files = [
+      file('a.ts', 'import { createStore } from "./store"; createStore(); createStore();'),
+      file('b.ts', 'createStore(); dispatchAction();'),
+      file('store.ts', 'export function createStore() {}\nexport function dispatchAction() {}'),
+      file('lonely.ts', 'export function nobodyCallsMe() {}'),
+    ];
+    const scores = rankFiles(files);
+    const best = [...scores.keys()].sort((x, y) => scores[y]! - scores[x]!)[0];
+    expect(files[best!]!.path).toBe('store.ts');
+    expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('gives a long-lived ranker the same scores as ranking from scratch after an edit', () => {
+    const ranker = new RepoMapRanker();
+    const before = [
+      file('a.ts', 'useThing(); useThing();'),
+      file('b.ts', 'export function useThing() {}\notherHelper();'),
+      file('c.ts', 'export function otherHelper() {}'),
+    ];
+    ranker.rank(before);
+    const after = [
+      before[0]!,
+      file('b.ts', 'export function useThing() {}\notherHelper(); otherHelper(); useThing();'),
+      before[2]!,
+    ];
+    expect([...ranker.rank(after)]).toEqual([...rankFiles(after)]);
+  });
+
+  it('scores BM25 by identifier parts and symbol names', () => {
+    expect(terms('parseHTTPRequest snake_case')).toEqual(
+      expect.arrayContaining(['parsehttprequest', 'parse', 'http', 'request', 'snake', 'case']),
+    );
+    const s = bm25('parse request', [
+      { text: 'function unrelated() {}', symbols: [] },
+      { text: 'return parseRequest(input)', symbols: [] },
+      { text: 'body', symbols: ['parseRequest'] },
+    ]);
+    expect(s[0]).toBe(0);
+    expect(s[2]).toBeGreaterThan(s[1]!);
+  });
+});
