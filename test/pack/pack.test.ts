@@ -146,6 +146,19 @@ describe('pack', () => {
     }
   });
 
+  it('analyzes only as deep as needed, and the result does not depend on what was cached', async () => {
+    const cache = new PackCache(undefined, PackCache.keyFor('o200k_base'));
+    const packer = new RepoPacker(fx.root, inlineDeps(fx.root, { cache }));
+    const full = await packer.pack({});
+    const budget = Math.floor(full.stats.tokens * 0.5);
+    // The budgeted pack needs outlines: it parses files the unbudgeted pack only counted.
+    const warm = await packer.pack({ budget, query: 'greeter' });
+    expect(warm.stats.analyzed).toBeGreaterThan(0);
+    expect(warm.stats.represented.outline).toBeGreaterThan(0);
+    const cold = await new RepoPacker(fx.root, inlineDeps(fx.root)).pack({ budget, query: 'greeter' });
+    expect(warm.text).toBe(cold.text);
+  });
+
   it('analyzes in worker threads with the default wiring and gets the same result', async () => {
     const viaWorkers = await pack(
       { root: fx.root, budget: 2500, query: 'greet' },
