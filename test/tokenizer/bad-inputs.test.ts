@@ -6,6 +6,7 @@
 import { get_encoding } from 'tiktoken';
 import { describe, expect, it } from 'vitest';
 import type { BpeTokenizer } from '../../src/engine/tokenizer/bpe.js';
+import { byteLevelChars } from '../../src/engine/tokenizer/hf-tokenizer.js';
 import { parseLlama4TokenizerModel, parseTokenizerJson } from '../../src/engine/tokenizer/load.js';
 import { loadO200kBase } from '../../src/engine/tokenizer/o200k-base.js';
 import { expectScoutError } from '../fixtures/expect-scout-error.js';
@@ -14,10 +15,8 @@ import { expectScoutError } from '../fixtures/expect-scout-error.js';
 function tinyTokenizerJson(
   overrides: { model?: object; added?: object[]; root?: object } = {},
 ): Record<string, unknown> {
-  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
   const vocab: Record<string, number> = {};
-  let next = 256;
-  for (let b = 0; b < 256; b++) vocab[String.fromCharCode(printable(b) ? b : next++)] = b;
+  byteLevelChars().forEach((char, b) => (vocab[char] = b));
   vocab.ab = 256;
   return {
     added_tokens: overrides.added ?? [{ id: 257, content: '<|s|>', special: true }],

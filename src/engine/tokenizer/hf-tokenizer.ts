@@ -28,14 +28,21 @@ function field(obj: Record<string, Json>, name: string, where: string): Json {
 }
 
 /**
- * GPT-2's printable-character → byte table used by the ByteLevel pre-tokenizer, indexed by char
- * code (all 256 characters are below U+0144); -1 marks characters outside the alphabet.
+ * GPT-2's byte → printable character mapping used by the ByteLevel pre-tokenizer: printable
+ * Latin-1 bytes stand for themselves, the rest take U+0100 onwards in byte order.
  */
-function byteLevelDecoding(): Int16Array {
+export function byteLevelChars(): string[] {
   const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-  const charToByte = new Int16Array(512).fill(-1);
+  const chars: string[] = [];
   let next = 256;
-  for (let b = 0; b < 256; b++) charToByte[printable(b) ? b : next++] = b;
+  for (let b = 0; b < 256; b++) chars.push(String.fromCharCode(printable(b) ? b : next++));
+  return chars;
+}
+
+/** The inverse, indexed by char code (all 256 are below U+0144); -1 marks characters outside it. */
+function byteLevelDecoding(): Int16Array {
+  const charToByte = new Int16Array(512).fill(-1);
+  byteLevelChars().forEach((char, b) => (charToByte[char.charCodeAt(0)] = b));
   return charToByte;
 }
 
