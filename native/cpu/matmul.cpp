@@ -42,7 +42,7 @@ inline void widen_tail(const uint8_t* w, int64_t k, int64_t n, int lanes, float*
 
 // Scalar: any x86-64 (and the reference the SIMD paths are tested against in ops_test).
 template <WeightType W, int NT>
-void dots_scalar(const uint8_t* w, const float* x, int64_t ldx, int64_t K, float* out) {
+void dots_scalar(const uint8_t* w, size_t, const float* x, int64_t ldx, int64_t K, float* out) {
   float acc[NT] = {};
   for (int64_t k = 0; k < K; ++k) {
     const float wk = weight_at<W>(w, k);
@@ -65,8 +65,8 @@ __attribute__((target("avx2,fma"))) inline __m256i tail_mask8(int64_t n) {
 }
 
 template <WeightType W, int NT>
-__attribute__((target("avx2,fma"))) void dots_avx2(const uint8_t* w, const float* x, int64_t ldx, int64_t K,
-                                                   float* out) {
+__attribute__((target("avx2,fma"))) void dots_avx2(const uint8_t* w, size_t, const float* x, int64_t ldx,
+                                                   int64_t K, float* out) {
   __m256 a0[NT], a1[NT];
   for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm256_setzero_ps();
   int64_t k = 0;
@@ -100,44 +100,57 @@ __attribute__((target("avx512f"))) inline __m512 load16_w(const uint8_t* w, int6
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
-template <WeightType W, int NT>
-__attribute__((target("avx512f"))) void dots_avx512(const uint8_t* w, const float* x, int64_t ldx, int64_t K,
-                                                    float* out) {
-  __m512 a0[NT], a1[NT];
-  for (int t = 0; t < NT; ++t) a0[t] = a1[t] = _mm512_setzero_ps();
+// R weight rows (w_stride bytes apart) times NT tokens per call: with R = 2 each x load feeds
+// two rows, halving the activation traffic of prefill. out is [R][NT].
+template <WeightType W, int NT, int R>
+__attribute__((target("avx512f"))) void dots_avx512(const uint8_t* w, size_t w_stride, const float* x,
+                                                    int64_t ldx, int64_t K, float* out) {
+  __m512 a0[R][NT], a1[R][NT];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < NT; ++t) a0[r][t] = a1[r][t] = _mm512_setzero_ps();
   int64_t k = 0;
   for (; k + 32 <= K; k += 32) {
-    const __m512 w0 = load16_w(w, k, W), w1 = load16_w(w, k + 16, W);
+    __m512 w0[R], w1[R];
+    for (int r = 0; r < R; ++r)
+      w0[r] = load16_w(w + r * w_stride, k, W), w1[r] = load16_w(w + r * w_stride, k + 16, W);
     for (int t = 0; t < NT; ++t) {
-      a0[t] = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + t * ldx + k), a0[t]);
-      a1[t] = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + t * ldx + k + 16), a1[t]);
+      const __m512 x0 = _mm512_loadu_ps(x + t * ldx + k), x1 = _mm512_loadu_ps(x + t * ldx + k + 16);
+      for (int r = 0; r < R; ++r) {
+        a0[r][t] = _mm512_fmadd_ps(w0[r], x0, a0[r][t]);
+        a1[r][t] = _mm512_fmadd_ps(w1[r], x1, a1[r][t]);
+      }
     }
   }
   for (; k < K; k += 16) {
     const int64_t n = std::min<int64_t>(16, K - k);
     const __mmask16 m = static_cast<__mmask16>((1u << n) - 1);
-    __m512 wv;
-    if constexpr (W == WeightType::F32) {
-      wv = _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(w) + k);
-    } else {
-      alignas(64) float wt[16];
-      widen_tail<W>(w, k, n, 16, wt);
-      wv = _mm512_load_ps(wt);
+    for (int r = 0; r < R; ++r) {
+      __m512 wv;
+      if constexpr (W == WeightType::F32) {
+        wv = _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(w + r * w_stride) + k);
+      } else {
+        alignas(64) float wt[16];
+        widen_tail<W>(w + r * w_stride, k, n, 16, wt);
+        wv = _mm512_load_ps(wt);
+      }
+      for (int t = 0; t < NT; ++t)
+        a0[r][t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x + t * ldx + k), a0[r][t]);
     }
-    for (int t = 0; t < NT; ++t)
-      a0[t] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x + t * ldx + k), a0[t]);
   }
-  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(_mm512_add_ps(a0[t], a1[t]));
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < NT; ++t) out[r * NT + t] = _mm512_reduce_add_ps(_mm512_add_ps(a0[r][t], a1[r][t]));
 }
 
 // ---- Dispatch ---------------------------------------------------------------------------------
 
-using DotsFn = void (*)(const uint8_t*, const float*, int64_t, int64_t, float*);
+// (weights, bytes between weight rows, x, floats between x rows, K, out)
+using DotsFn = void (*)(const uint8_t*, size_t, const float*, int64_t, int64_t, float*);
 constexpr int kTokenBlock = 4;  // tokens sharing one pass over a weight row
 
 struct RowKernels {
-  DotsFn block[2];   // kTokenBlock tokens, indexed by WeightType
-  DotsFn single[2];  // one token
+  DotsFn pair[2];    // two rows x kTokenBlock tokens, indexed by WeightType; null: none
+  DotsFn block[2];   // one row x kTokenBlock tokens
+  DotsFn single[2];  // one row x one token
   Isa isa;
 };
 
@@ -154,16 +167,19 @@ bool cpu_has(Isa isa) {
 RowKernels kernels_for(Isa isa) {
   switch (isa) {
     case Isa::Avx512:
-      return {{dots_avx512<WeightType::F32, kTokenBlock>, dots_avx512<WeightType::BF16, kTokenBlock>},
-              {dots_avx512<WeightType::F32, 1>, dots_avx512<WeightType::BF16, 1>},
+      return {{dots_avx512<WeightType::F32, kTokenBlock, 2>, dots_avx512<WeightType::BF16, kTokenBlock, 2>},
+              {dots_avx512<WeightType::F32, kTokenBlock, 1>, dots_avx512<WeightType::BF16, kTokenBlock, 1>},
+              {dots_avx512<WeightType::F32, 1, 1>, dots_avx512<WeightType::BF16, 1, 1>},
               isa};
     case Isa::Avx2:
-      return {{dots_avx2<WeightType::F32, kTokenBlock>, dots_avx2<WeightType::BF16, kTokenBlock>},
+      return {{nullptr, nullptr},
+              {dots_avx2<WeightType::F32, kTokenBlock>, dots_avx2<WeightType::BF16, kTokenBlock>},
               {dots_avx2<WeightType::F32, 1>, dots_avx2<WeightType::BF16, 1>},
               isa};
     case Isa::Scalar: break;
   }
-  return {{dots_scalar<WeightType::F32, kTokenBlock>, dots_scalar<WeightType::BF16, kTokenBlock>},
+  return {{nullptr, nullptr},
+          {dots_scalar<WeightType::F32, kTokenBlock>, dots_scalar<WeightType::BF16, kTokenBlock>},
           {dots_scalar<WeightType::F32, 1>, dots_scalar<WeightType::BF16, 1>},
           Isa::Scalar};
 }
@@ -198,27 +214,31 @@ const char* isa_name(Isa isa) {
 
 float dot_f32(const float* a, const float* b, int64_t n) {
   float out;
-  kernels().single[0](reinterpret_cast<const uint8_t*>(a), b, 0, n, &out);
+  kernels().single[0](reinterpret_cast<const uint8_t*>(a), 0, b, 0, n, &out);
   return out;
 }
 
 void matmul(ThreadPool& pool, const float* x, int64_t T, const Matrix& W, float* y) {
   const int64_t N = W.rows(), K = W.cols();
+  const size_t stride = W.row_bytes();
   const auto type = static_cast<size_t>(W.type());
-  const DotsFn block = kernels().block[type];
-  const DotsFn single = kernels().single[type];
+  const DotsFn pair = kernels().pair[type], block = kernels().block[type], single = kernels().single[type];
   // Enough rows per range that waking a thread pays for itself (~64K multiply-adds).
   const int64_t min_rows = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, K * T));
   pool.parallel_for(N, min_rows, [&](int64_t n0, int64_t n1) {
-    float tmp[kTokenBlock];
-    for (int64_t n = n0; n < n1; ++n) {
-      const uint8_t* w = W.row(n);
+    float tmp[2 * kTokenBlock];
+    for (int64_t n = n0; n < n1;) {
+      // Two rows at a time when the ISA has a pair kernel and there is a token block to share.
+      const int rows = pair && n + 1 < n1 && T >= kTokenBlock ? 2 : 1;
       int64_t t = 0;
       for (; t + kTokenBlock <= T; t += kTokenBlock) {
-        block(w, x + t * K, K, K, tmp);
-        for (int i = 0; i < kTokenBlock; ++i) y[(t + i) * N + n] = tmp[i];
+        (rows == 2 ? pair : block)(W.row(n), stride, x + t * K, K, K, tmp);
+        for (int r = 0; r < rows; ++r)
+          for (int i = 0; i < kTokenBlock; ++i) y[(t + i) * N + n + r] = tmp[r * kTokenBlock + i];
       }
-      for (; t < T; ++t) single(w, x + t * K, K, K, &y[t * N + n]);
+      for (; t < T; ++t)
+        for (int r = 0; r < rows; ++r) single(W.row(n + r), stride, x + t * K, K, K, &y[t * N + n + r]);
+      n += rows;
     }
   });
 }
