@@ -6,26 +6,10 @@
 import { get_encoding } from 'tiktoken';
 import { describe, expect, it } from 'vitest';
 import type { BpeTokenizer } from '../../src/engine/tokenizer/bpe.js';
-import { byteLevelChars } from '../../src/engine/tokenizer/hf-tokenizer.js';
 import { parseLlama4TokenizerModel, parseTokenizerJson } from '../../src/engine/tokenizer/load.js';
 import { loadO200kBase } from '../../src/engine/tokenizer/o200k-base.js';
 import { expectScoutError } from '../fixtures/expect-scout-error.js';
-
-/** A small valid byte-level tokenizer.json: the 256 bytes, "ab", and one special token. */
-function tinyTokenizerJson(
-  overrides: { model?: object; added?: object[]; root?: object } = {},
-): Record<string, unknown> {
-  const vocab: Record<string, number> = {};
-  byteLevelChars().forEach((char, b) => (vocab[char] = b));
-  vocab.ab = 256;
-  return {
-    added_tokens: overrides.added ?? [{ id: 257, content: '<|s|>', special: true }],
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
-    model: { type: 'BPE', vocab, merges: ['a b'], ignore_merges: false, ...overrides.model },
-    ...overrides.root,
-  };
-}
+import { tinyTokenizerJson } from './tiny-tokenizer.js';
 
 const parse = (json: unknown) => () => parseTokenizerJson(JSON.stringify(json), 'tokenizer.json');
 

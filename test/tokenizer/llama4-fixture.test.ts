@@ -3,6 +3,8 @@
  * tokenizer.model (tiktoken ranks) must give the same ids, equal to o200k_base for plain text, with
  * the Llama 4 special tokens at their documented ids.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BpeTokenizer } from '../../src/engine/tokenizer/bpe.js';
@@ -11,16 +13,15 @@ import { loadTokenizer } from '../../src/engine/tokenizer/load.js';
 import { loadO200kBase } from '../../src/engine/tokenizer/o200k-base.js';
 import { llama4TokenizerDir } from '../fixtures/llama4-tokenizer.js';
 import { hostileUnicode, sampleSourceFiles } from './corpus.js';
+import { tinyTokenizerJson } from './tiny-tokenizer.js';
 
 let fromJson: BpeTokenizer;
 let fromModel: BpeTokenizer;
-let fromFolder: BpeTokenizer;
 let o200k: BpeTokenizer;
 beforeAll(async () => {
   const dir = await llama4TokenizerDir();
   fromJson = await loadTokenizer(join(dir, 'tokenizer.json'));
   fromModel = await loadTokenizer(join(dir, 'tokenizer.model'));
-  fromFolder = await loadTokenizer(dir);
   o200k = await loadO200kBase();
 });
 
@@ -47,8 +48,12 @@ describe('Llama 4 tokenizer fixture', () => {
     }
   });
 
-  it('prefers tokenizer.json in a folder that has both', () => {
-    expect(fromFolder.encode('same ids either way')).toEqual(fromJson.encode('same ids either way'));
+  it('prefers tokenizer.json in a folder that has both', async () => {
+    // A broken tokenizer.model next to a valid tokenizer.json: loading the folder must not touch it.
+    const folder = mkdtempSync(join(tmpdir(), 'scout-both-'));
+    writeFileSync(join(folder, 'tokenizer.model'), 'not a rank file');
+    writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson()));
+    expect((await loadTokenizer(folder)).encode('ab')).toEqual([256]);
   });
 
   it('gives the same ids from tokenizer.json, tokenizer.model and o200k_base', () => {
