@@ -105,6 +105,7 @@ export function loadBinding(): NativeBinding {
     );
   }
   // A dynamic require: the addon is never bundled.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const binding = require(path) as NativeBinding;
   if (binding.abiVersion !== ABI_VERSION) {
     throw new ScoutError(
