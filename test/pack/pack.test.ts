@@ -168,6 +168,18 @@ describe('pack', () => {
     expect(viaWorkers.text).toBe(inline.text);
   });
 
+  it('turns a tokenizer that cannot load in the workers into a typed pack error', async () => {
+    const bad = pack(
+      { root: fx.root },
+      {
+        cacheFile: false,
+        workers: 1,
+        tokenizer: { kind: 'file', path: join(fx.root, 'no-such-tokenizer.json') },
+      },
+    );
+    await expect(bad).rejects.toMatchObject({ code: 'pack' });
+  });
+
   it('stops with a cancellation when the signal is aborted', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -49,6 +49,8 @@ export class InlineAnalyzer implements Analyzer {
 }
 
 const BATCH = 24;
+/** Below this many files per worker, another worker costs more to start than it saves. */
+const FILES_PER_WORKER = 1000;
 
 export function defaultPoolSize(): number {
   return Math.max(1, Math.min(8, availableParallelism()));
@@ -79,11 +81,16 @@ export class WorkerPool implements Analyzer {
     private readonly size = defaultPoolSize(),
   ) {}
 
-  private start(): Worker[] {
+  /**
+   * Starts workers up to `wanted` (at most the pool size). Each worker builds its own parsers and
+   * tokenizer, which costs more than a small job: a few hundred files go to one worker.
+   */
+  private start(wanted: number): Worker[] {
     if (this.closed) throw new ScoutError('internal', 'the pack worker pool was closed');
-    if (this.workers.length === 0) {
+    const target = Math.max(1, Math.min(this.size, wanted));
+    if (this.workers.length < target) {
       const entry = workerEntry();
-      for (let i = 0; i < this.size; i++) {
+      for (let i = this.workers.length; i < target; i++) {
         const w = new Worker(entry.script, { eval: entry.eval, workerData: { tokenizer: this.source } });
         // An idle pool must not keep the CLI process alive.
         w.unref();
@@ -95,7 +102,7 @@ export class WorkerPool implements Analyzer {
 
   async analyze(requests: AnalyzeRequest[], signal?: AbortSignal): Promise<AnalyzeOutcome[]> {
     if (requests.length === 0) return [];
-    const workers = this.start();
+    const workers = this.start(Math.ceil(requests.length / FILES_PER_WORKER));
     const results: AnalyzeOutcome[] = new Array(requests.length);
     let next = 0;
     // Each worker pulls the next batch when it finishes one: large files do not hold up the rest.
@@ -117,7 +124,7 @@ export class WorkerPool implements Analyzer {
 
   async count(texts: string[]): Promise<number[]> {
     if (texts.length === 0) return [];
-    const [w] = this.start();
+    const [w] = this.start(1);
     return this.run<number[]>(w!, { id: this.nextJob++, texts });
   }
 
@@ -133,10 +140,12 @@ export class WorkerPool implements Analyzer {
       };
       const onError = (e: Error) => {
         cleanup();
+        this.discard();
         reject(new ScoutError('pack', `a pack worker crashed: ${e.message}`, { cause: e }));
       };
       const onExit = (code: number) => {
         cleanup();
+        this.discard();
         reject(new ScoutError('pack', `a pack worker exited with code ${code}`));
       };
       const cleanup = () => {
@@ -152,6 +161,11 @@ export class WorkerPool implements Analyzer {
       w.ref();
       w.postMessage(job);
     });
+  }
+
+  /** After a crash the pack fails with a typed error; the next pack starts fresh workers. */
+  private discard(): void {
+    for (const w of this.workers.splice(0)) void w.terminate();
   }
 
   async close(): Promise<void> {
