@@ -66,8 +66,31 @@ export interface NativeModel {
   dispose(): void;
 }
 
+/** The vision tower's sizes (native/engine/vision_config.hpp). */
+export interface NativeVisionConfig {
+  imageSize: number;
+  patchSize: number;
+  numChannels: number;
+  hiddenSize: number;
+  numHiddenLayers: number;
+  /** Feature rows per tile after the pixel shuffle (144 for Scout). */
+  tokensPerTile: number;
+  /** Width of each feature row: the text model's hidden size. */
+  textHiddenSize: number;
+}
+
+export interface NativeVisionEncoder {
+  config(): NativeVisionConfig;
+  /** pixels: [tiles, 3, imageSize, imageSize]; resolves to [tiles·tokensPerTile, textHiddenSize]. */
+  encode(pixels: Float32Array, tiles: number): Promise<Float32Array>;
+  dispose(): void;
+}
+
 export interface NativeBinding {
   abiVersion: number;
+  VisionEncoder: {
+    load(dir: string, options: { weights?: NativeWeights; threads?: number }): Promise<NativeVisionEncoder>;
+  };
   CancelFlag: new () => NativeCancelFlag;
   Model: {
     load(
