@@ -162,8 +162,9 @@ void Checkpoint::open_shards(const std::string& index_path) {
       json::fail(src, "",
                  "shard " + json::quote(shard) + " resolves to " + real + ", outside the model folder " +
                      real_dir + " (a symlink escape)");
-    // Open the resolved path: a symlink swapped after the check cannot redirect us.
-    auto file = SafetensorsFile::open(real);
+    // Open the resolved path (a symlink swapped after the check cannot redirect us) but name the
+    // shard as the user knows it.
+    auto file = SafetensorsFile::open(real, candidate);
     for (const auto& entry : file->entries())
       if (shard_of.count(entry.name) == 0)
         json::fail(src, "",

@@ -117,18 +117,22 @@ SafetensorsEntry parse_entry(const std::string& name, const json::Value& v, cons
   if (shape->size() > kSafetensorsMaxRank)
     bad(path, where + " has " + std::to_string(shape->size()) + " dimensions (limit " +
                   std::to_string(kSafetensorsMaxRank) + ")");
+  // Every prefix product must fit in int64, not just the final one: TensorView::numel() multiplies
+  // left to right in int64, and [2^53, 1024, 0] holds zero elements yet overflows on the way.
   uint64_t numel = 1;
   bool overflow = false;
   for (size_t i = 0; i < shape->size(); ++i) {
     const int64_t d = json::get_int(shape->items()[i], src, json::index_path(where + " shape", i));
-    if (d < 0) bad(path, where + " has a negative dimension in shape " + json::describe(shape->items()[i]));
+    if (d < 0) bad(path, where + " has a negative dimension (" + std::to_string(d) + ") in its shape");
     e.shape.push_back(d);
     overflow |= __builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel);
+    overflow |= numel > static_cast<uint64_t>(INT64_MAX);
   }
   uint64_t bits = 0;
   overflow |= __builtin_mul_overflow(numel, uint64_t{info->bits}, &bits);
   if (overflow)
-    bad(path, where + " shape " + shape_text(e.shape) + " has more elements than 2^64 bits can hold");
+    bad(path, where + " shape " + shape_text(e.shape) +
+                  " has too many elements (the element count or its size in bits overflows)");
   if (bits % 8 != 0)
     bad(path,
         where + " holds " + std::to_string(numel) + " " + e.dtype + " elements, not a whole number of bytes");
@@ -216,9 +220,11 @@ unsigned safetensors_dtype_bits(const std::string& dtype) noexcept {
   return info ? info->bits : 0;
 }
 
-std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
+std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& real_path,
+                                                       const std::string& display_path) {
+  const std::string& path = display_path.empty() ? real_path : display_path;  // for messages
   Fd fd;
-  fd.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  fd.fd = ::open(real_path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd.fd < 0) {
     if (errno == ENOENT) throw Error(ErrorCode::NotFound, path + ": no such file");
     throw Error(ErrorCode::Io, path + ": cannot open: " + std::strerror(errno));

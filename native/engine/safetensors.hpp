@@ -63,12 +63,14 @@ class SafetensorsFile {
  public:
   // Validates and maps `path`. Throws Error(NotFound) when it does not exist, Error(Io) when the
   // OS refuses, Error(Safetensors) naming the file (and tensor) for any malformed content.
-  static std::unique_ptr<SafetensorsFile> open(const std::string& path);
+  // `display_path` (default: `path`) is the name used in messages and TensorView::file, e.g. the
+  // shard's name in the model folder when `path` is the symlink target it resolved to.
+  static std::unique_ptr<SafetensorsFile> open(const std::string& path, const std::string& display_path = "");
   ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
 
-  const std::string& path() const { return path_; }
+  const std::string& path() const { return path_; }  // the display path
   uint64_t file_size() const { return file_size_; }
   // Entries in header order; views (F32/BF16/F16 only) in the same relative order. The views'
   // data pointers are not necessarily aligned to the element size: read through memcpy or check.

@@ -195,7 +195,10 @@ SCOUT_TEST(checkpoint_accepts_the_hugging_face_cache_layout) {
   write_file(snap + "/model.safetensors.index.json", index_json(kGoodMap));
   std::filesystem::create_symlink("../../blobs/h1", snap + "/" + kShardA);
   std::filesystem::create_symlink("../../blobs/h2", snap + "/" + kShardB);
-  CHECK(Checkpoint::open(snap)->tensors().size() == 2);
+  const auto ck = Checkpoint::open(snap);
+  CHECK(ck->tensors().size() == 2);
+  // Messages name the shard as listed, not the blob it points to.
+  CHECK(ck->require("model.norm.weight", {2}).file == snap + "/" + kShardB);
   // ... but nothing else outside the snapshot.
   write_file(repo + "/elsewhere", shard_b());
   std::filesystem::remove(snap + "/" + kShardB);

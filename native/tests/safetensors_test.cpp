@@ -222,9 +222,12 @@ SCOUT_TEST(safetensors_st7_shapes) {
   expect_st_error("st7_empty_nonzero", one_tensor("[]", "[0,8]", 8),
                   "spans 8 bytes but shape [] of F32 needs 4");
   expect_st_error("st7_overflow", one_tensor("[4194305,4194305,211106198978564]", "[0,16]", 16, "\"BF16\""),
-                  "shape [4194305, 4194305, 211106198978564] has more elements than 2^64 bits can hold");
+                  "shape [4194305, 4194305, 211106198978564] has too many elements");
   expect_st_error("st7_bits_overflow", one_tensor("[4503599627370496,4096]", "[0,4]", 4),
-                  "has more elements than 2^64 bits");
+                  "has too many elements");
+  // Zero elements in all, but 2^53 × 1024 = 2^63 does not fit in int64 on the way there.
+  expect_st_error("st7_prefix_overflow", one_tensor("[9007199254740992,1024,0]", "[0,0]", 0),
+                  "shape [9007199254740992, 1024, 0] has too many elements");
   expect_st_error("st7_above_span", one_tensor("[3]", "[0,8]", 8),
                   "spans 8 bytes but shape [3] of F32 needs 12");
   expect_st_error("st7_below_span", one_tensor("[1]", "[0,8]", 8),
