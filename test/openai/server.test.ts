@@ -201,6 +201,23 @@ describe('OpenAIServer wire format', () => {
     expect(await bad.json()).toMatchObject({
       error: { message: 'request body is not valid JSON', type: 'invalid_request_error', code: 400 },
     });
+    const deep = await post(`${server.url}/chat/completions`, {
+      messages: [{ role: 'user', content: '[[[{"not": "nesting"}' }],
+      user: JSON.parse('['.repeat(80) + ']'.repeat(80)) as unknown,
+    });
+    expect(deep.status).toBe(400);
+    expect(await deep.json()).toMatchObject({
+      error: { message: 'request body is nested deeper than 64 levels' },
+    });
+    const shallow = await post(`${server.url}/chat/completions`, {
+      messages: [
+        {
+          role: 'user',
+          content: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\"',
+        },
+      ],
+    });
+    expect(shallow.status).toBe(200);
     const big = await post(`${server.url}/chat/completions`, {
       messages: [{ role: 'user', content: 'x'.repeat(4096) }],
     });

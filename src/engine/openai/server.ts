@@ -58,6 +58,8 @@ export const DEFAULT_PORT = 8000;
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const MIN_API_KEY_CHARS = 16;
 const CLOSE_GRACE_MS = 10_000;
+/** Real requests nest about 5 levels; deep nesting costs the JSON parser ~10× more per byte. */
+const MAX_JSON_DEPTH = 64;
 
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
@@ -211,6 +213,8 @@ export class OpenAIServer {
     if (type !== 'application/json')
       throw new HttpError(415, 'invalid_request_error', 'Content-Type must be application/json');
     const text = await readBody(req, this.maxBodyBytes);
+    if (nestedDeeperThan(text, MAX_JSON_DEPTH))
+      throw new InvalidRequestError(null, `request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
     try {
       return JSON.parse(text);
     } catch {
@@ -428,4 +432,25 @@ function markClose(req: http.IncomingMessage, e: HttpError): HttpError {
   // Stop reading: the response carries `Connection: close`, so the socket ends after it.
   req.pause();
   return e;
+}
+
+/** A linear pre-scan: brackets inside strings (with their escapes) do not count. */
+function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
 }
