@@ -12,7 +12,7 @@
 const DEFINITION =
   /\b(?:function\*?|class|interface|type|enum|struct|union|trait|impl|def|fn|func(?:\s*\([^)]*\))?|module|namespace|object|protocol|record|typedef\s+struct)\s+([A-Za-z_$][A-Za-z0-9_$]*)|^[ \t]*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*[=:]/gm;
 const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]{2,}/g;
-const MAX_REFERENCES = 400;
+const MAX_REFERENCES = 120;
 const COMMON = new Set(
   (
     'the and for not with this that from import export return const let var function class new true false null ' +
