@@ -10,15 +10,13 @@
 #include <algorithm>
 #include <cstring>
 
+#include "cpu/row_kernels.hpp"
 #include "engine/tensor.hpp"
 
 namespace scout::cpu {
 namespace {
 
-// ---- Row kernels ------------------------------------------------------------------------------
-// A row kernel computes out[t] = dot(w, x + t*ldx) for NT tokens at once, sharing each load of
-// the weight row. For a given K the arithmetic of every out[t] is the same sequence of
-// operations whatever NT is, so batching never changes results.
+// ---- Row kernels (cpu/row_kernels.hpp) for f32 and bf16 weights; int4: cpu/int4_kernels.cpp ----
 
 // Weight k of a row, widened to f32.
 template <WeightType W>
@@ -143,14 +141,10 @@ __attribute__((target("avx512f"))) void dots_avx512(const uint8_t* w, size_t w_s
 
 // ---- Dispatch ---------------------------------------------------------------------------------
 
-// (weights, bytes between weight rows, x, floats between x rows, K, out)
-using DotsFn = void (*)(const uint8_t*, size_t, const float*, int64_t, int64_t, float*);
-constexpr int kTokenBlock = 4;  // tokens sharing one pass over a weight row
-
 struct RowKernels {
-  DotsFn pair[2];    // two rows x kTokenBlock tokens, indexed by WeightType; null: none
-  DotsFn block[2];   // one row x kTokenBlock tokens
-  DotsFn single[2];  // one row x one token
+  DotsFn pair[kWeightTypes];    // two rows x kTokenBlock tokens, indexed by WeightType; null: none
+  DotsFn block[kWeightTypes];   // one row x kTokenBlock tokens
+  DotsFn single[kWeightTypes];  // one row x one token
   Isa isa;
 };
 
@@ -164,7 +158,7 @@ bool cpu_has(Isa isa) {
   return false;
 }
 
-RowKernels kernels_for(Isa isa) {
+RowKernels dense_kernels_for(Isa isa) {
   switch (isa) {
     case Isa::Avx512:
       return {{dots_avx512<WeightType::F32, kTokenBlock, 2>, dots_avx512<WeightType::BF16, kTokenBlock, 2>},
@@ -182,6 +176,17 @@ RowKernels kernels_for(Isa isa) {
           {dots_scalar<WeightType::F32, kTokenBlock>, dots_scalar<WeightType::BF16, kTokenBlock>},
           {dots_scalar<WeightType::F32, 1>, dots_scalar<WeightType::BF16, 1>},
           Isa::Scalar};
+}
+
+RowKernels kernels_for(Isa isa) {
+  RowKernels k = dense_kernels_for(isa);
+  for (WeightType type : {WeightType::Int4, WeightType::Int4F32}) {
+    const auto i = static_cast<size_t>(type);
+    k.pair[i] = nullptr;
+    k.block[i] = int4_dots(isa, type, kTokenBlock);
+    k.single[i] = int4_dots(isa, type, 1);
+  }
+  return k;
 }
 
 RowKernels& kernels() {

@@ -3,17 +3,28 @@
 #include <cstring>
 #include <new>
 
+#include "cpu/int4.hpp"
 #include "engine/error.hpp"
 #include "engine/tensor.hpp"
 
 namespace scout::cpu {
 
+bool is_int4(WeightType type) noexcept {
+  return type == WeightType::Int4 || type == WeightType::Int4F32;
+}
+
 size_t weight_type_size(WeightType type) noexcept {
   switch (type) {
     case WeightType::F32: return 4;
     case WeightType::BF16: return 2;
+    case WeightType::Int4:
+    case WeightType::Int4F32: return 0;  // packed: see row_bytes
   }
   return 0;
+}
+
+size_t row_bytes(WeightType type, int64_t cols) noexcept {
+  return is_int4(type) ? int4_row_bytes(type, cols) : static_cast<size_t>(cols) * weight_type_size(type);
 }
 
 AlignedBytes::AlignedBytes(size_t bytes) : size_(bytes) {
@@ -28,7 +39,7 @@ Matrix::Matrix(WeightType type, int64_t rows, int64_t cols)
     : type_(type),
       rows_(rows),
       cols_(cols),
-      owned_(static_cast<size_t>(rows) * static_cast<size_t>(cols) * weight_type_size(type)) {
+      owned_(static_cast<size_t>(rows) * cpu::row_bytes(type, cols)) {
   data_ = owned_.data();
 }
 
@@ -52,6 +63,23 @@ void Matrix::row_to_f32(int64_t r, float* out) const {
         out[k] = bf16_to_f32(v);
       }
       return;
+    case WeightType::Int4:
+    case WeightType::Int4F32: int4_dequantize_row(type_, p, cols_, out); return;
+  }
+}
+
+void Matrix::set_row_from_f32(int64_t r, const float* values) {
+  uint8_t* p = owned_.data() + static_cast<size_t>(r) * row_bytes();
+  switch (type_) {
+    case WeightType::F32: std::memcpy(p, values, row_bytes()); return;
+    case WeightType::BF16:
+      for (int64_t k = 0; k < cols_; ++k) {
+        const uint16_t b = f32_to_bf16(values[k]);  // exact for bf16 sources
+        std::memcpy(p + 2 * k, &b, 2);
+      }
+      return;
+    case WeightType::Int4:
+    case WeightType::Int4F32: int4_quantize_row(type_, values, cols_, p); return;
   }
 }
 

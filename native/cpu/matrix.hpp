@@ -1,9 +1,9 @@
 // A weight matrix W[rows, cols] as the CPU kernels read it: output-major (row r holds the `cols`
 // input weights of output r), rows contiguous, in one of the storage types below.
 //
-// The storage type is what a kernel dispatches on. Int4 (group-128, next issue) becomes one more
-// WeightType with its own row layout (packed nibbles + per-group scales) and its own row kernel;
-// nothing above the kernels changes.
+// The storage type is what a kernel dispatches on; each type has its own row layout and row
+// kernel, and nothing above the kernels changes. The int4 types (cpu/int4.hpp) hold groups of 128
+// weights along the input dimension as packed nibbles followed by one scale per group.
 #pragma once
 
 #include <cstddef>
@@ -13,9 +13,15 @@
 
 namespace scout::cpu {
 
-enum class WeightType : uint8_t { F32, BF16 };
+//   F32, BF16   one element per weight
+//   Int4        Scout's int4: group-128 symmetric nibbles, bf16 scales
+//   Int4F32     Meta's on-the-fly int4 (llama4.md §6.1): the same nibbles, f32 scales
+enum class WeightType : uint8_t { F32, BF16, Int4, Int4F32 };
+constexpr int kWeightTypes = 4;
 
-size_t weight_type_size(WeightType type) noexcept;  // bytes per element
+bool is_int4(WeightType type) noexcept;
+size_t weight_type_size(WeightType type) noexcept;          // bytes per element; F32 and BF16 only
+size_t row_bytes(WeightType type, int64_t cols) noexcept;  // bytes of one row of `cols` weights
 
 // 64-byte aligned heap bytes; throws scout::Error(OutOfMemory) when the allocation fails.
 class AlignedBytes {
@@ -45,14 +51,16 @@ class Matrix {
   WeightType type() const { return type_; }
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
-  size_t row_bytes() const { return static_cast<size_t>(cols_) * weight_type_size(type_); }
+  size_t row_bytes() const { return cpu::row_bytes(type_, cols_); }
   size_t bytes() const { return row_bytes() * static_cast<size_t>(rows_); }
   const uint8_t* row(int64_t r) const { return data_ + static_cast<size_t>(r) * row_bytes(); }
   uint8_t* mutable_data() { return owned_.data(); }
   bool empty() const { return rows_ == 0; }
 
-  // Widens row r into `out` (cols floats).
+  // Widens row r into `out` (cols floats); int4 rows are dequantized (q · scale).
   void row_to_f32(int64_t r, float* out) const;
+  // Stores `cols` f32 values as row r of an owned matrix: copied, rounded to bf16, or quantized.
+  void set_row_from_f32(int64_t r, const float* values);
 
  private:
   WeightType type_ = WeightType::F32;

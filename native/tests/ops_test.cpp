@@ -26,14 +26,7 @@ std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.0f) {
 
 Matrix make_matrix(WeightType type, int64_t rows, int64_t cols, const std::vector<float>& values) {
   Matrix m(type, rows, cols);
-  for (int64_t i = 0; i < rows * cols; ++i) {
-    if (type == WeightType::F32) {
-      std::memcpy(m.mutable_data() + 4 * i, &values[static_cast<size_t>(i)], 4);
-    } else {
-      const uint16_t b = f32_to_bf16(values[static_cast<size_t>(i)]);
-      std::memcpy(m.mutable_data() + 2 * i, &b, 2);
-    }
-  }
+  for (int64_t r = 0; r < rows; ++r) m.set_row_from_f32(r, &values[static_cast<size_t>(r * cols)]);
   return m;
 }
 
@@ -86,13 +79,23 @@ SCOUT_TEST(ops_matmul_bf16_matches_reference_on_odd_sizes) {
   });
 }
 
+// The int4 kernels against the dequantized rows (q · scale) in double precision: whole groups,
+// a partial last group, and rows shorter than one group, for both scale types.
+SCOUT_TEST(ops_matmul_int4_matches_reference_on_odd_sizes) {
+  for_each_isa([] {
+    for (WeightType type : {WeightType::Int4, WeightType::Int4F32})
+      for (int64_t K : {1, 100, 128, 129, 256, 300, 640})
+        for (int64_t T : {1, 3, 4, 5, 9}) check_matmul(type, T, 13, K, 2);
+  });
+}
+
 SCOUT_TEST(ops_matmul_is_bit_identical_for_any_thread_count_and_batch) {
   for_each_isa([] {
     // N large enough that matmul splits the rows over all three threads.
     const int64_t T = 7, N = 131, K = 301;
     auto w = random_vector(static_cast<size_t>(N * K), 3);
     auto x = random_vector(static_cast<size_t>(T * K), 4);
-    for (WeightType type : {WeightType::F32, WeightType::BF16}) {
+    for (WeightType type : {WeightType::F32, WeightType::BF16, WeightType::Int4, WeightType::Int4F32}) {
       Matrix m = make_matrix(type, N, K, w);
       std::vector<float> y1(static_cast<size_t>(T * N)), y3(y1.size());
       ThreadPool one(1), three(3);
