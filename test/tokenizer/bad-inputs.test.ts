@@ -4,10 +4,12 @@
  * time with tiktoken's ids.
  */
 import { get_encoding } from 'tiktoken';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { BpeTokenizer } from '../../src/engine/tokenizer/bpe.js';
 import { parseLlama4TokenizerModel, parseTokenizerJson } from '../../src/engine/tokenizer/load.js';
-import { loadO200kBase } from '../../src/engine/tokenizer/o200k-base.js';
+import { createO200kBase, loadO200kBase } from '../../src/engine/tokenizer/o200k-base.js';
 import { expectScoutError } from '../fixtures/expect-scout-error.js';
 import { tinyTokenizerJson } from './tiny-tokenizer.js';
 
@@ -195,5 +197,22 @@ describe('RP4: long runs of one character class', () => {
     } finally {
       tiktoken.free();
     }
+  });
+
+  it('does not keep counted files alive through its piece cache', async () => {
+    // V8 slices of 13+ characters point into their parent string: a cached piece would pin its file.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const counter = await createO200kBase();
+    const letters = (i: number) =>
+      Array.from(String(i).padStart(4, '0'), (d) => 'qwertyuiop'[Number(d)]).join('');
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 200; i++) {
+      // One long piece unique to each 900 KB file, so it misses the whole-token map and is cached.
+      counter.count(` zqxjkvbpzqxjkvbp${letters(i)}zqxjkvbp = 1;\n` + 'ab '.repeat(300_000));
+    }
+    gc();
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(60e6);
   });
 });

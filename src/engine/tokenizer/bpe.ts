@@ -39,6 +39,16 @@ export interface BpeDefinition {
 type Cached = number | number[];
 /** Bounded so that hashing a long novel input cannot grow memory without limit. */
 const PIECE_CACHE_LIMIT = 1 << 17;
+/** Longer pieces (minified code, long runs) rarely repeat and would hold memory: not cached. */
+const MAX_CACHED_PIECE = 256;
+
+/**
+ * A copy of `piece` that does not keep its source alive. V8 represents slices of 13+ characters as
+ * views into the parent string, so caching them as-is would pin every file the packer ever counted.
+ */
+function detached(piece: string): string {
+  return piece.length < 13 ? piece : (' ' + piece).slice(1);
+}
 
 /** Bound on remembered pair lookups (a long novel input must not grow memory without limit). */
 const PAIR_MEMO_LIMIT = 1 << 20;
@@ -243,8 +253,10 @@ export class BpeTokenizer implements Tokenizer {
     const ids: number[] = [];
     this.merger.mergeInto(this.scratchIds, n, ids);
     const result: Cached = ids.length === 1 ? ids[0]! : ids;
-    if (this.cache.size >= PIECE_CACHE_LIMIT) this.cache.clear();
-    this.cache.set(piece, result);
+    if (piece.length <= MAX_CACHED_PIECE) {
+      if (this.cache.size >= PIECE_CACHE_LIMIT) this.cache.clear();
+      this.cache.set(detached(piece), result);
+    }
     return result;
   }
 }
