@@ -233,7 +233,8 @@ export class OpenAIBackend implements Backend {
         take(parseJson(await readCapped(response, MAX_JSON_BODY_BYTES), this.endpoint) as WireChunk);
         done = true;
       } else {
-        for await (const event of readSse(response.body!)) {
+        if (!response.body) throw this.protocolError('the event stream has no body');
+        for await (const event of readSse(response.body)) {
           watchdog.arm(this.idleTimeoutMs, 'the server sent nothing');
           if (event.data === '[DONE]') {
             done = true;
