@@ -9,4 +9,5 @@ export const commands: Record<string, () => Promise<CliCommand>> = {
   pack: async () => (await import('./pack.js')).command,
   model: async () => (await import('./model.js')).command,
   tokenize: async () => (await import('./tokenize.js')).command,
+  'screenshot-to-code': async () => (await import('./screenshot-to-code.js')).command,
 };
