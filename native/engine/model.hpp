@@ -23,8 +23,12 @@ class Checkpoint;
 class Sequence;
 
 // How weights are held for compute. F32 is the reference path; BF16 keeps the checkpoint's
-// bf16 (or converts f32/f16 to it) and accumulates in f32. Int4 arrives with the next issue.
-enum class WeightFormat { F32, BF16 };
+// bf16 (or converts f32/f16 to it) and accumulates in f32. The int4 formats quantize on load
+// (group-128, llama4.md §6.1) and keep everything they do not quantize in bf16:
+//   Int4Mixed  Meta's recipe: routed and shared experts, f32 scales
+//   Int4       Scout's: every linear layer (attention, experts, shared expert, dense MLP), bf16 scales
+// Embeddings, the router, norms and lm_head are never int4.
+enum class WeightFormat { F32, BF16, Int4Mixed, Int4 };
 
 struct LoadOptions {
   WeightFormat weights = WeightFormat::F32;

@@ -8,34 +8,28 @@
 namespace scout {
 namespace {
 
-cpu::WeightType weight_type(WeightFormat format) {
-  return format == WeightFormat::BF16 ? cpu::WeightType::BF16 : cpu::WeightType::F32;
-}
+// The storage type of each kind of matrix in a format (model.hpp).
+struct Storage {
+  cpu::WeightType attention, experts, dense, other;  // other: embeddings, router, lm_head
+};
 
-// Stores `count` f32 values as the matrix elements index, index + stride, index + 2·stride, ...
-void store(cpu::Matrix& m, size_t index, const float* values, size_t count, size_t stride = 1) {
-  const size_t elem = cpu::weight_type_size(m.type());
-  uint8_t* out = m.mutable_data() + index * elem;
-  if (m.type() == cpu::WeightType::F32 && stride == 1) {
-    std::memcpy(out, values, count * 4);
-    return;
+Storage storage_for(WeightFormat format) {
+  using cpu::WeightType;
+  switch (format) {
+    case WeightFormat::F32: return {WeightType::F32, WeightType::F32, WeightType::F32, WeightType::F32};
+    case WeightFormat::BF16: return {WeightType::BF16, WeightType::BF16, WeightType::BF16, WeightType::BF16};
+    case WeightFormat::Int4Mixed:
+      return {WeightType::BF16, WeightType::Int4F32, WeightType::BF16, WeightType::BF16};
+    case WeightFormat::Int4: return {WeightType::Int4, WeightType::Int4, WeightType::Int4, WeightType::BF16};
   }
-  for (size_t i = 0; i < count; ++i, out += stride * elem) {
-    if (m.type() == cpu::WeightType::F32) {
-      std::memcpy(out, &values[i], 4);
-    } else {
-      const uint16_t b = f32_to_bf16(values[i]);  // exact for bf16 sources
-      std::memcpy(out, &b, 2);
-    }
-  }
+  throw Error(ErrorCode::InvalidArgument, "unknown weight format");
 }
 
 // Walks the checkpoint tensor by tensor, checking each one and reporting progress.
 class Binder {
  public:
-  Binder(const Checkpoint& checkpoint, WeightFormat format, const std::atomic<bool>* cancel,
-         const ProgressFn& progress)
-      : ckpt_(checkpoint), type_(weight_type(format)), cancel_(cancel), progress_(progress) {}
+  Binder(const Checkpoint& checkpoint, const std::atomic<bool>* cancel, const ProgressFn& progress)
+      : ckpt_(checkpoint), cancel_(cancel), progress_(progress) {}
 
   void set_total(uint64_t total) { total_ = total; }
 
@@ -58,59 +52,61 @@ class Binder {
     return out;
   }
 
-  // An nn.Linear weight [rows, cols]: already output-major.
-  cpu::Matrix linear(const std::string& relative, int64_t rows, int64_t cols) {
+  // An nn.Linear weight [rows, cols] (already output-major) stored as `type`.
+  cpu::Matrix linear(const std::string& relative, int64_t rows, int64_t cols, cpu::WeightType type) {
     const TensorView& t = tensor(relative, {rows, cols});
-    const size_t elem = cpu::weight_type_size(type_);
-    const bool same_type = (t.dtype == DType::F32 && type_ == cpu::WeightType::F32) ||
-                           (t.dtype == DType::BF16 && type_ == cpu::WeightType::BF16);
-    if (same_type && reinterpret_cast<uintptr_t>(t.data) % elem == 0) {
+    const bool same_type = (t.dtype == DType::F32 && type == cpu::WeightType::F32) ||
+                           (t.dtype == DType::BF16 && type == cpu::WeightType::BF16);
+    if (same_type && reinterpret_cast<uintptr_t>(t.data) % cpu::weight_type_size(type) == 0) {
       done(t);
-      return cpu::Matrix::borrow(type_, rows, cols, t.data);
+      return cpu::Matrix::borrow(type, rows, cols, t.data);
     }
-    cpu::Matrix m(type_, rows, cols);
+    cpu::Matrix m(type, rows, cols);
     std::vector<float> row(static_cast<size_t>(cols));
     for (int64_t r = 0; r < rows; ++r) {
       copy_to_f32(t, static_cast<size_t>(r * cols), row.size(), row.data());
-      store(m, static_cast<size_t>(r * cols), row.data(), row.size());
+      m.set_row_from_f32(r, row.data());
     }
     done(t);
     return m;
   }
 
   // Columns [col0, col0 + n) of expert e of an input-major [E, K, N] tensor, as an
-  // output-major [n, K] matrix (the transpose of that slice).
-  cpu::Matrix expert_columns(const TensorView& t, int64_t e, int64_t col0, int64_t n) {
+  // output-major [n, K] matrix of `type` (the transpose of that slice).
+  cpu::Matrix expert_columns(const TensorView& t, int64_t e, int64_t col0, int64_t n, cpu::WeightType type) {
     const int64_t K = t.shape[1], N = t.shape[2];
-    cpu::Matrix m(type_, n, K);
-    std::vector<float> in_row(static_cast<size_t>(n));
+    std::vector<float> transposed(static_cast<size_t>(n * K)), in_row(static_cast<size_t>(n));
     for (int64_t k = 0; k < K; ++k) {  // input row k of the slice becomes column k of the matrix
       copy_to_f32(t, static_cast<size_t>((e * K + k) * N + col0), in_row.size(), in_row.data());
-      store(m, static_cast<size_t>(k), in_row.data(), in_row.size(), static_cast<size_t>(K));
+      for (int64_t i = 0; i < n; ++i)
+        transposed[static_cast<size_t>(i * K + k)] = in_row[static_cast<size_t>(i)];
     }
+    cpu::Matrix m(type, n, K);
+    for (int64_t i = 0; i < n; ++i) m.set_row_from_f32(i, &transposed[static_cast<size_t>(i * K)]);
     return m;
   }
 
-  SwiGluWeights swiglu(const std::string& prefix, int64_t D, int64_t F) {
+  SwiGluWeights swiglu(const std::string& prefix, int64_t D, int64_t F, cpu::WeightType type) {
     SwiGluWeights w;
-    w.gate = linear(prefix + "gate_proj.weight", F, D);
-    w.up = linear(prefix + "up_proj.weight", F, D);
-    w.down = linear(prefix + "down_proj.weight", D, F);
+    w.gate = linear(prefix + "gate_proj.weight", F, D, type);
+    w.up = linear(prefix + "up_proj.weight", F, D, type);
+    w.down = linear(prefix + "down_proj.weight", D, F, type);
     return w;
   }
 
   // gate_up_proj [E, D, 2F] (gate = columns 0..F-1, up = F..2F-1) and down_proj [E, F, D],
   // both input-major and without a ".weight" suffix.
-  std::vector<SwiGluWeights> experts(const std::string& prefix, int64_t E, int64_t D, int64_t F) {
+  std::vector<SwiGluWeights> experts(const std::string& prefix, int64_t E, int64_t D, int64_t F,
+                                     cpu::WeightType type) {
     const TensorView& gate_up = tensor(prefix + "gate_up_proj", {E, D, 2 * F});
     const TensorView& down = tensor(prefix + "down_proj", {E, F, D});
     std::vector<SwiGluWeights> out(static_cast<size_t>(E));
     for (int64_t e = 0; e < E; ++e) {
       if (cancel_ && cancel_->load(std::memory_order_relaxed)) throw Cancelled();
       SwiGluWeights& w = out[static_cast<size_t>(e)];
-      w.gate = expert_columns(gate_up, e, 0, F);
-      w.up = expert_columns(gate_up, e, F, F);
-      w.down = expert_columns(down, e, 0, D);
+      w.gate = expert_columns(gate_up, e, 0, F, type);
+      w.up = expert_columns(gate_up, e, F, F, type);
+      w.down = expert_columns(down, e, 0, D, type);
     }
     done(gate_up);
     done(down);
@@ -119,7 +115,6 @@ class Binder {
 
  private:
   const Checkpoint& ckpt_;
-  cpu::WeightType type_;
   const std::atomic<bool>* cancel_;
   const ProgressFn& progress_;
   uint64_t done_ = 0, total_ = 0;
@@ -154,32 +149,34 @@ TextWeights bind_text_weights(const Checkpoint& checkpoint, WeightFormat format,
   const TextConfig& c = checkpoint.config();
   const int64_t D = c.hidden_size, V = c.vocab_size, d = c.head_dim;
   const int64_t q_width = c.num_attention_heads * d, kv_width = c.num_key_value_heads * d;
-  Binder bind(checkpoint, format, cancel, progress);
+  const Storage store = storage_for(format);
+  Binder bind(checkpoint, cancel, progress);
   bind.set_total(text_bytes(checkpoint));
 
   TextWeights w;
-  w.embed = bind.linear("model.embed_tokens.weight", V, D);
+  w.embed = bind.linear("model.embed_tokens.weight", V, D, store.other);
   w.layers.resize(static_cast<size_t>(c.num_hidden_layers));
   for (int64_t i = 0; i < c.num_hidden_layers; ++i) {
     LayerWeights& l = w.layers[static_cast<size_t>(i)];
     const std::string p = "model.layers." + std::to_string(i) + ".";
     l.input_norm = bind.vector(p + "input_layernorm.weight", D);
-    l.q = bind.linear(p + "self_attn.q_proj.weight", q_width, D);
-    l.k = bind.linear(p + "self_attn.k_proj.weight", kv_width, D);
-    l.v = bind.linear(p + "self_attn.v_proj.weight", kv_width, D);
-    l.o = bind.linear(p + "self_attn.o_proj.weight", D, q_width);
+    l.q = bind.linear(p + "self_attn.q_proj.weight", q_width, D, store.attention);
+    l.k = bind.linear(p + "self_attn.k_proj.weight", kv_width, D, store.attention);
+    l.v = bind.linear(p + "self_attn.v_proj.weight", kv_width, D, store.attention);
+    l.o = bind.linear(p + "self_attn.o_proj.weight", D, q_width, store.attention);
     l.post_attention_norm = bind.vector(p + "post_attention_layernorm.weight", D);
     l.is_moe = c.is_moe_layer(i);
     if (l.is_moe) {
-      l.moe.router = bind.linear(p + "feed_forward.router.weight", c.num_local_experts, D);
-      l.moe.experts = bind.experts(p + "feed_forward.experts.", c.num_local_experts, D, c.intermediate_size);
-      l.moe.shared = bind.swiglu(p + "feed_forward.shared_expert.", D, c.intermediate_size);
+      l.moe.router = bind.linear(p + "feed_forward.router.weight", c.num_local_experts, D, store.other);
+      l.moe.experts = bind.experts(p + "feed_forward.experts.", c.num_local_experts, D, c.intermediate_size,
+                                   store.experts);
+      l.moe.shared = bind.swiglu(p + "feed_forward.shared_expert.", D, c.intermediate_size, store.experts);
     } else {
-      l.dense = bind.swiglu(p + "feed_forward.", D, c.intermediate_size_mlp);
+      l.dense = bind.swiglu(p + "feed_forward.", D, c.intermediate_size_mlp, store.dense);
     }
   }
   w.final_norm = bind.vector("model.norm.weight", D);
-  w.lm_head = bind.linear("lm_head.weight", V, D);
+  w.lm_head = bind.linear("lm_head.weight", V, D, store.other);
   return w;
 }
 
