@@ -146,7 +146,13 @@ export class RepoPacker {
     }
     // 3. Scan every file: read, filter by content, find symbols (in workers, cached).
     const run: Run = { packed: [], cached: 0, analyzed: 0, signal };
-    run.packed = await this.analyzeStage(run, candidates, excluded);
+    // Without a budget every file is shown in full, so the first pass counts as well: one read per file.
+    run.packed = await this.analyzeStage(
+      run,
+      candidates,
+      excluded,
+      opts.budget === undefined ? 'count' : 'scan',
+    );
     const packed = run.packed;
     // 4. Rank: the repository map (question-independent).
     const centrality = this.ranker.rank(packed.map((p) => ({ path: p.file.path, analysis: p.analysis })));
@@ -253,8 +259,13 @@ export class RepoPacker {
   }
 
   /** Scans every candidate (cache first); files judged by content join `excluded`. */
-  private async analyzeStage(run: Run, files: RepoFile[], excluded: Excluded[]): Promise<Packed[]> {
-    const outcomes = await this.analyzeFiles(run, files, 'scan');
+  private async analyzeStage(
+    run: Run,
+    files: RepoFile[],
+    excluded: Excluded[],
+    level: AnalysisLevel,
+  ): Promise<Packed[]> {
+    const outcomes = await this.analyzeFiles(run, files, level);
     const packed: Packed[] = [];
     files.forEach((file, i) => {
       const outcome = outcomes[i]!;
