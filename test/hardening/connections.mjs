@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Reads an strace log of connect(), sendto() and sendmsg() calls (written by isolate.sh) and
+// reports every attempt to reach beyond this machine's loopback ports that were allowed.
+//
+//   node connections.mjs LOG [--allow-port N]... [--allow-loopback]
+//
+// Prints one line per forbidden attempt on stderr and exits 1 when there is any, 0 otherwise.
+// Allowed: IPv4/IPv6 loopback to an allowed port; Unix sockets (local IPC) except nscd, which is
+// glibc's door to name lookups; netlink (interface listing); AF_UNSPEC (disconnects a socket). Everything else is forbidden,
+// including failed attempts: a call that failed still shows the intent to send data out.
+import { readFileSync } from 'node:fs';
+
+/** @returns {{ line: string, family: string, address: string, port?: number }[]} */
+function socketCalls(text) {
+  const calls = [];
+  for (const line of text.split('\n')) {
+    if (!/\b(connect|sendto|sendmsg)\(/.test(line)) continue;
+    const family = /sa_family=(AF_[A-Z0-9]+)/.exec(line)?.[1];
+    if (!family) continue; // sendto()/sendmsg() on a connected socket: its connect() was seen
+    const port = /sin6?_port=htons\((\d+)\)/.exec(line)?.[1];
+    const address =
+      /sin_addr=inet_addr\("([^"]*)"\)/.exec(line)?.[1] ??
+      /inet_pton\(AF_INET6, "([^"]*)"/.exec(line)?.[1] ??
+      /sun_path=@?"([^"]*)"/.exec(line)?.[1] ??
+      '';
+    calls.push({ line: line.trim(), family, address, ...(port ? { port: Number(port) } : {}) });
+  }
+  return calls;
+}
+
+function isLoopback(address) {
+  return /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address);
+}
+
+function forbiddenCalls(calls, allowedPorts) {
+  return calls.filter((c) => {
+    if (c.family === 'AF_INET' || c.family === 'AF_INET6')
+      return !(isLoopback(c.address) && c.port !== undefined && (allowedPorts === 'any' || allowedPorts.has(c.port)));
+    if (c.family === 'AF_UNIX') return /nscd/.test(c.address);
+    // AF_UNSPEC only dissolves a UDP socket's association; netlink lists interfaces.
+    return c.family !== 'AF_NETLINK' && c.family !== 'AF_UNSPEC';
+  });
+}
+
+const [log, ...rest] = process.argv.slice(2);
+if (!log) {
+  console.error('usage: connections.mjs LOG [--allow-port N]...');
+  process.exit(2);
+}
+let allowed = new Set();
+for (let i = 0; i < rest.length; i++) {
+  if (rest[i] === '--allow-loopback') {
+    allowed = 'any';
+    continue;
+  }
+  const port = Number(rest[i + 1]);
+  if (rest[i] !== '--allow-port' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    console.error(`connections.mjs: bad argument ${rest[i]} ${rest[i + 1] ?? ''}`);
+    process.exit(2);
+  }
+  if (allowed !== 'any') allowed.add(port);
+  i++;
+}
+const forbidden = forbiddenCalls(socketCalls(readFileSync(log, 'utf8')), allowed);
+for (const c of forbidden) console.error(`forbidden network attempt: ${c.line}`);
+process.exit(forbidden.length > 0 ? 1 : 0);
