@@ -42,7 +42,9 @@ class CancelFlag : public Napi::ObjectWrap<CancelFlag> {
     flag->store(true);
     return info.Env().Undefined();
   }
-  Napi::Value cancelled(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), flag->load()); }
+  Napi::Value cancelled(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), flag->load());
+  }
 };
 
 Napi::FunctionReference* g_cancel_ctor = nullptr;
@@ -81,12 +83,12 @@ Napi::Object config_to_js(Napi::Env env, const TextConfig& c) {
 class AddonModel : public Napi::ObjectWrap<AddonModel> {
  public:
   static Napi::Function define(Napi::Env env) {
-    return DefineClass(env, "Model",
-                       {StaticMethod("load", &AddonModel::load),
-                        InstanceMethod("config", &AddonModel::config),
-                        InstanceAccessor("weightBytes", &AddonModel::weight_bytes, nullptr),
-                        InstanceMethod("newSequence", &AddonModel::new_sequence),
-                        InstanceMethod("dispose", &AddonModel::dispose)});
+    return DefineClass(
+        env, "Model",
+        {StaticMethod("load", &AddonModel::load), InstanceMethod("config", &AddonModel::config),
+         InstanceAccessor("weightBytes", &AddonModel::weight_bytes, nullptr),
+         InstanceMethod("newSequence", &AddonModel::new_sequence),
+         InstanceMethod("dispose", &AddonModel::dispose)});
   }
   explicit AddonModel(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AddonModel>(info) {}
   std::shared_ptr<Model> model;
@@ -97,7 +99,8 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
   }
 
  private:
-  // Model.load(dir, { weights: 'f32' | 'bf16', threads }, cancel?, onProgress?(done, total))
+  // Model.load(dir, { weights: 'f32' | 'bf16' | 'int4_mixed' | 'int4', threads }, cancel?, onProgress?(done,
+  // total))
   static Napi::Value load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const std::string dir = require_string(info[0], "dir");
@@ -107,9 +110,17 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
       Napi::Value w = o.Get("weights");
       if (!w.IsUndefined()) {
         const std::string s = require_string(w, "weights");
-        if (s == "f32") options.weights = WeightFormat::F32;
-        else if (s == "bf16") options.weights = WeightFormat::BF16;
-        else throw to_js_error(env, "invalid_argument", "weights must be 'f32' or 'bf16', got '" + s + "'");
+        if (s == "f32")
+          options.weights = WeightFormat::F32;
+        else if (s == "bf16")
+          options.weights = WeightFormat::BF16;
+        else if (s == "int4_mixed")
+          options.weights = WeightFormat::Int4Mixed;
+        else if (s == "int4")
+          options.weights = WeightFormat::Int4;
+        else
+          throw to_js_error(env, "invalid_argument",
+                            "weights must be 'f32', 'bf16', 'int4_mixed' or 'int4', got '" + s + "'");
       }
       options.threads = static_cast<int>(int_prop(o, "threads", 0));
     }
@@ -147,7 +158,9 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
     return PromiseWorker<std::shared_ptr<Model>>::run(env, work, settle);
   }
 
-  Napi::Value config(const Napi::CallbackInfo& info) { return config_to_js(info.Env(), get(info.Env()).config()); }
+  Napi::Value config(const Napi::CallbackInfo& info) {
+    return config_to_js(info.Env(), get(info.Env()).config());
+  }
 
   Napi::Value weight_bytes(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(get(info.Env()).weight_bytes()));
@@ -164,14 +177,14 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
 class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
  public:
   static Napi::Function define(Napi::Env env) {
-    return DefineClass(env, "Sequence",
-                       {InstanceAccessor("position", &AddonSequence::position, nullptr),
-                        InstanceAccessor("capacity", &AddonSequence::capacity, nullptr),
-                        InstanceAccessor("kvBytes", &AddonSequence::kv_bytes, nullptr),
-                        InstanceMethod("eval", &AddonSequence::eval),
-                        InstanceMethod("generate", &AddonSequence::generate),
-                        InstanceMethod("truncate", &AddonSequence::truncate),
-                        InstanceMethod("dispose", &AddonSequence::dispose)});
+    return DefineClass(
+        env, "Sequence",
+        {InstanceAccessor("position", &AddonSequence::position, nullptr),
+         InstanceAccessor("capacity", &AddonSequence::capacity, nullptr),
+         InstanceAccessor("kvBytes", &AddonSequence::kv_bytes, nullptr),
+         InstanceMethod("eval", &AddonSequence::eval), InstanceMethod("generate", &AddonSequence::generate),
+         InstanceMethod("truncate", &AddonSequence::truncate),
+         InstanceMethod("dispose", &AddonSequence::dispose)});
   }
   explicit AddonSequence(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AddonSequence>(info) {}
 
@@ -206,10 +219,14 @@ class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
     auto tokens = token_ids(info[0], "tokens");
     const std::string mode_name = info[1].IsUndefined() ? "last" : require_string(info[1], "mode");
     Logits mode;
-    if (mode_name == "none") mode = Logits::None;
-    else if (mode_name == "last") mode = Logits::Last;
-    else if (mode_name == "all") mode = Logits::All;
-    else throw to_js_error(env, "invalid_argument", "mode must be 'none', 'last' or 'all'");
+    if (mode_name == "none")
+      mode = Logits::None;
+    else if (mode_name == "last")
+      mode = Logits::Last;
+    else if (mode_name == "all")
+      mode = Logits::All;
+    else
+      throw to_js_error(env, "invalid_argument", "mode must be 'none', 'last' or 'all'");
     if (tokens.empty()) throw to_js_error(env, "invalid_argument", "eval needs at least one token");
     CancelPtr cancel = cancel_arg(info[2]);
     auto guard = claim(env);
@@ -250,7 +267,8 @@ class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
       Napi::Value v = p.Get("stopSequences");
       if (!v.IsArray()) throw Napi::TypeError::New(env, "stopSequences must be an array of token arrays");
       auto arr = v.As<Napi::Array>();
-      for (uint32_t i = 0; i < arr.Length(); ++i) params.stop_sequences.push_back(token_ids(arr.Get(i), "stopSequences[]"));
+      for (uint32_t i = 0; i < arr.Length(); ++i)
+        params.stop_sequences.push_back(token_ids(arr.Get(i), "stopSequences[]"));
     }
     if (!info[2].IsFunction()) throw Napi::TypeError::New(env, "onToken must be a function");
     CancelPtr cancel = cancel_arg(info[3]);
@@ -300,7 +318,8 @@ class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
   }
 
   Napi::Value dispose(const Napi::CallbackInfo& info) {
-    if (busy->load()) throw to_js_error(info.Env(), "invalid_argument", "cannot dispose a sequence during a call");
+    if (busy->load())
+      throw to_js_error(info.Env(), "invalid_argument", "cannot dispose a sequence during a call");
     seq.reset();
     model.reset();
     return info.Env().Undefined();
@@ -318,7 +337,8 @@ Napi::Value AddonModel::new_sequence(const Napi::CallbackInfo& info) {
   } catch (const scout::Error& e) {
     throw to_js_error(env, error_code_name(e.code()), e.what());
   } catch (const std::bad_alloc&) {
-    throw to_js_error(env, "out_of_memory", "not enough memory for a KV cache of " + std::to_string(max_tokens) + " tokens");
+    throw to_js_error(env, "out_of_memory",
+                      "not enough memory for a KV cache of " + std::to_string(max_tokens) + " tokens");
   }
   Napi::Object obj = g_sequence_ctor->New({});
   auto* wrapped = AddonSequence::Unwrap(obj);

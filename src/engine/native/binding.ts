@@ -28,7 +28,9 @@ export interface NativeTextConfig {
   eosTokenIds: number[];
 }
 
-export type NativeWeights = 'f32' | 'bf16';
+/** f32 and bf16 as loaded; int4_mixed (experts) and int4 (all linear layers) quantize on load. */
+export const NATIVE_WEIGHTS = ['f32', 'bf16', 'int4_mixed', 'int4'] as const;
+export type NativeWeights = (typeof NATIVE_WEIGHTS)[number];
 export type LogitsMode = 'none' | 'last' | 'all';
 export type StopReason = 'eos' | 'stop_sequence' | 'max_tokens' | 'context_full' | 'cancelled';
 

@@ -1,5 +1,6 @@
 /** Options shared by the commands that load the native engine (logits, generate). */
 import { ScoutError } from '../../errors.js';
+import { NATIVE_WEIGHTS } from '../../native/binding.js';
 import type { WeightFormat } from '../../native/engine.js';
 import { intOption } from '../args.js';
 
@@ -19,9 +20,13 @@ export interface EngineChoice {
 export function engineChoice(values: { model?: string; weights?: string; backend?: string; threads?: string }): EngineChoice {
   if (!values.model) throw new ScoutError('invalid_argument', '--model DIR is required');
   const weights = values.weights ?? 'f32';
-  if (weights !== 'f32' && weights !== 'bf16')
-    throw new ScoutError('invalid_argument', `--weights must be f32 or bf16, got '${weights}'`);
+  if (!isWeightFormat(weights))
+    throw new ScoutError('invalid_argument', `--weights must be ${NATIVE_WEIGHTS.join(', ')}; got '${weights}'`);
   const backend = values.backend ?? 'cpu';
   if (backend !== 'cpu') throw new ScoutError('invalid_argument', `--backend must be cpu, got '${backend}'`);
   return { model: values.model, weights, threads: intOption('threads', values.threads, 0, 1024) ?? 0 };
+}
+
+function isWeightFormat(s: string): s is WeightFormat {
+  return (NATIVE_WEIGHTS as readonly string[]).includes(s);
 }
