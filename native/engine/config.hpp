@@ -56,7 +56,8 @@ struct TextConfig {
   bool uses_rope(int64_t layer) const { return no_rope_layers[static_cast<size_t>(layer)] != 0; }
 };
 
-// Parses and validates `path` (a config.json). Throws scout::Error(Config) on any problem.
+// Parses and validates `path` (a config.json). Throws scout::Error(NotFound) when the file does
+// not exist and scout::Error(Config), naming the file and the field path, for anything else.
 TextConfig load_text_config(const std::string& path);
 // The same from text already in memory; `path` is used only in error messages.
 TextConfig parse_text_config(const std::string& json_text, const std::string& path);
