@@ -105,6 +105,11 @@ describe('sidecar over stdio', () => {
       });
     const first = await ask('q1', 'What does add return?');
     expect(deltas.get('q1') ?? '').toBe(first.text);
+    // The base was prefilled in the background right after packing: even the first question reuses it.
+    const prefill = progress.filter((p) => p.kind === 'prefill');
+    expect(prefill.length).toBeGreaterThan(0);
+    expect(prefill.at(-1)!.done).toBe(prefill.at(-1)!.total);
+    expect(first.stats.reusedTokens).toBeGreaterThan(packed.baseTokens);
     const second = await ask('q2', 'Where is add called?');
     expect(second.stats.reusedTokens).toBeGreaterThan(packed.baseTokens);
     expect((await connection.sendRequest(P.Status.type, {})).cache.hits).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import type { Backend, ChatMessage, GenerationStats } from '../backend.js';
 import { CancelledError, ScoutError } from '../errors.js';
 import type * as P from '../protocol.js';
 import { CitationScanner } from '../session/citations.js';
-import { codebaseMessages } from '../session/prompts.js';
+import { codebaseMessages, codebaseSystem } from '../session/prompts.js';
 
 /** A loaded backend plus what the core needs to report about it. */
 export interface LoadedBackend {
@@ -18,6 +18,12 @@ export interface LoadedBackend {
   /** KV bytes held now (native engine); 0 for remote backends. */
   kvBytes(): number;
   cacheStats(): P.StatusResult['cache'];
+  /** Evaluates a system turn into the prompt cache ahead of questions (native engine only). */
+  prefill?(
+    system: string,
+    onProgress: (done: number, total: number) => void,
+    signal: AbortSignal,
+  ): Promise<unknown>;
   dispose(): Promise<void>;
 }
 
@@ -75,6 +81,47 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
   let loading: Promise<LoadedBackend> | undefined;
   let busy = 0;
   const repos = new Map<string, PackedRepo>();
+  /** The running background prefill of each repository's base; a new pack replaces it. */
+  const prefills = new Map<string, AbortController>();
+
+  // Prefills the pack's base right after packing, before the first question arrives.
+  const startPrefill = (repo: PackedRepo, token: string) => {
+    const backend = loaded;
+    if (!backend?.prefill) return;
+    prefills.get(repo.root)?.abort();
+    const controller = new AbortController();
+    prefills.set(repo.root, controller);
+    const started = Date.now();
+    backend
+      .prefill(
+        codebaseSystem(repo),
+        (done, total) => {
+          const elapsed = Date.now() - started;
+          const etaMs = done > 0 && total > done ? Math.round((elapsed * (total - done)) / done) : undefined;
+          notify.progress({ token, kind: 'prefill', done, total, ...(etaMs !== undefined ? { etaMs } : {}) });
+        },
+        controller.signal,
+      )
+      .then(
+        () =>
+          notify.log({
+            level: 'info',
+            message: 'prefilled repository base',
+            fields: { root: repo.root, ms: Date.now() - started },
+          }),
+        (e: unknown) => {
+          if (!controller.signal.aborted)
+            notify.log({
+              level: 'warn',
+              message: 'background prefill failed',
+              fields: { root: repo.root, error: String(e) },
+            });
+        },
+      )
+      .finally(() => {
+        if (prefills.get(repo.root) === controller) prefills.delete(repo.root);
+      });
+  };
 
   const requireBackend = (): LoadedBackend => {
     if (!loaded) throw new ScoutError('invalid_argument', 'no model is loaded: load one first (model/load)');
@@ -173,6 +220,7 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
     },
 
     async unloadModel() {
+      for (const c of prefills.values()) c.abort();
       await loaded?.dispose();
       loaded = undefined;
       return {};
@@ -188,6 +236,7 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
         ),
       );
       repos.set(repo.root, repo);
+      startPrefill(repo, token ?? `prefill:${repo.root}`);
       return repo.result;
     },
 

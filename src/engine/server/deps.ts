@@ -90,6 +90,7 @@ export function productionDeps(): CoreDeps {
           const { entries, hits, misses, reusedTokens } = native.cacheStats();
           return { entries, hits, misses, reusedTokens };
         },
+        prefill: (system, onProgress, signal) => native.prefill(system, onProgress, signal),
         dispose: () => native.dispose(),
       };
     },

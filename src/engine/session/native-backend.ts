@@ -41,6 +41,8 @@ export interface NativeBackendOptions {
 const DEFAULT_CONTEXT = 32_768;
 const DEFAULT_MAX_TOKENS = 1024;
 const COMPLETION_MAX_TOKENS = 128;
+/** Prefill pieces: small enough for progress and cancellation to stay responsive, big enough for GEMMs. */
+const PREFILL_PIECE = 256;
 
 /** Instruction prompt for fill-in-the-middle completions (Llama 4's FIM tokens have no documented use). */
 const FILL_SYSTEM =
@@ -106,6 +108,45 @@ export class NativeBackend implements Backend {
       ]).ids;
     }
     return this.run(ids, params, onDelta, 'interactive', signal, 'completion');
+  }
+
+  /**
+   * Evaluates the prompt prefix that `system` makes (begin-of-text, the system turn) into the prompt
+   * cache ahead of any question, so the first question about a freshly packed repository pays only
+   * for its own tokens. Runs at background priority in pieces, reporting progress after each.
+   */
+  async prefill(
+    system: string,
+    onProgress: (done: number, total: number) => void,
+    signal?: AbortSignal,
+  ): Promise<{ tokens: number; reused: number }> {
+    const ids = formatLlama4Chat(this.tokenizer, [{ role: 'system', content: system }], {
+      addGenerationPrompt: false,
+    }).ids;
+    if (ids.length >= this.contextSize)
+      throw new ScoutError(
+        'invalid_argument',
+        `the prefix has ${ids.length} tokens but the context holds ${this.contextSize}`,
+      );
+    return this.queue.run(
+      async () => {
+        const lease = this.cache.acquire([...ids, -1]); // never "all reused": the prefix itself is the target
+        let done = lease.reused;
+        try {
+          onProgress(done, ids.length);
+          while (done < ids.length) {
+            const piece = ids.slice(done, done + PREFILL_PIECE);
+            await lease.seq.eval(piece, 'none', signal);
+            done += piece.length;
+            onProgress(done, ids.length);
+          }
+          return { tokens: ids.length, reused: lease.reused };
+        } finally {
+          this.cache.release(lease, ids.slice(0, lease.seq.position));
+        }
+      },
+      { priority: 'background', ...(signal ? { signal } : {}) },
+    );
   }
 
   cacheStats(): PromptCacheStats {

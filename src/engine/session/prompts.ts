@@ -21,11 +21,13 @@ export interface RepoContext {
   focused: string;
 }
 
+/** The system turn for questions about `repo`: identical for every question, hence prefillable. */
+export function codebaseSystem(repo: Pick<RepoContext, 'base'>): string {
+  return `${CODEBASE_SYSTEM_PROMPT}\n\n${repo.base}`;
+}
+
 export function codebaseMessages(repo: RepoContext, conversation: readonly ChatMessage[]): ChatMessage[] {
-  const system: ChatMessage = {
-    role: 'system',
-    content: `${CODEBASE_SYSTEM_PROMPT}\n\n${repo.base}`,
-  };
+  const system: ChatMessage = { role: 'system', content: codebaseSystem(repo) };
   const rest = conversation.filter((m) => m.role !== 'system');
   const firstUser = rest.findIndex((m) => m.role === 'user');
   if (firstUser < 0 || !repo.focused) return [system, ...rest];
