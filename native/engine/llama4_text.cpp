@@ -17,13 +17,21 @@ TextModel::TextModel(const TextConfig& config, const TextWeights& weights, cpu::
     : config_(config), weights_(weights), pool_(pool), inv_freq_(rope_inv_freq(config)) {}
 
 void TextModel::forward(std::span<const int32_t> tokens, int64_t p0, KvCache& cache, Logits mode,
-                        float* logits, const std::atomic<bool>* cancel) const {
+                        float* logits, const std::atomic<bool>* cancel, const float* image_rows) const {
   const auto T = static_cast<int64_t>(tokens.size());
   const int64_t D = config_.hidden_size;
 
   // Embedding, no scaling (§2.1). x is the residual stream [T, D].
   std::vector<float> x(static_cast<size_t>(T * D));
   for (int64_t t = 0; t < T; ++t) weights_.embed.row_to_f32(tokens[static_cast<size_t>(t)], &x[t * D]);
+  if (image_rows) {
+    // Image features take the <|patch|> positions, in order (§4.6).
+    for (int64_t t = 0; t < T; ++t)
+      if (tokens[static_cast<size_t>(t)] == config_.image_token_index) {
+        std::copy(image_rows, image_rows + D, &x[t * D]);
+        image_rows += D;
+      }
+  }
 
   for (int64_t layer = 0; layer < config_.num_hidden_layers; ++layer) {
     if (cancel && cancel->load(std::memory_order_relaxed)) throw Cancelled();

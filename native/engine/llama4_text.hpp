@@ -23,8 +23,10 @@ class TextModel {
   // attention chunk, so that no ring slot a query still needs is overwritten. Writes `mode`
   // logits rows of vocab_size floats to `logits`. Throws Cancelled between layers when
   // *cancel is set.
+  // image_rows, when given, holds one hidden_size row per image-token (<|patch|>) position of
+  // `tokens`, in order; those rows replace the token embeddings there (llama4.md §4.6).
   void forward(std::span<const int32_t> tokens, int64_t p0, KvCache& cache, Logits mode, float* logits,
-               const std::atomic<bool>* cancel) const;
+               const std::atomic<bool>* cancel, const float* image_rows = nullptr) const;
 
  private:
   void attention_block(int64_t layer, int64_t p0, int64_t T, KvCache& cache, std::vector<float>& x) const;

@@ -2,6 +2,8 @@
 // KV cache and the bookkeeping that makes eval() all-or-nothing.
 #include "engine/model.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <new>
 #include <string>
 
@@ -34,9 +36,16 @@ class CpuSequence final : public Sequence {
   uint64_t kv_bytes() const override { return cache_.bytes(); }
   int64_t truncate(int64_t n) override { return cache_.truncate(n); }
   void eval(std::span<const int32_t> tokens, Logits mode, float* out,
-            const std::atomic<bool>* cancel) override;
+            const std::atomic<bool>* cancel) override {
+    run(tokens, nullptr, mode, out, cancel);
+  }
+  void eval_with_images(std::span<const int32_t> tokens, std::span<const float> image_rows, Logits mode,
+                        float* out, const std::atomic<bool>* cancel) override;
 
  private:
+  void run(std::span<const int32_t> tokens, const float* image_rows, Logits mode, float* out,
+           const std::atomic<bool>* cancel);
+
   const CpuModel& model_;
   KvCache cache_;
 };
@@ -73,8 +82,22 @@ class CpuModel final : public Model {
 CpuSequence::CpuSequence(const CpuModel& model, int64_t capacity)
     : model_(model), cache_(model.config(), capacity) {}
 
-void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out,
-                       const std::atomic<bool>* cancel) {
+void CpuSequence::eval_with_images(std::span<const int32_t> tokens, std::span<const float> image_rows,
+                                   Logits mode, float* out, const std::atomic<bool>* cancel) {
+  const TextConfig& c = model_.config();
+  if (c.image_token_index < 0) invalid("this model has no image_token_index: it cannot take image features");
+  const auto patches = static_cast<int64_t>(std::count(tokens.begin(), tokens.end(), c.image_token_index));
+  if (static_cast<int64_t>(image_rows.size()) != patches * c.hidden_size)
+    invalid("the tokens hold " + std::to_string(patches) + " image positions (id " +
+            std::to_string(c.image_token_index) + "), which need " + std::to_string(patches * c.hidden_size) +
+            " feature values, got " + std::to_string(image_rows.size()));
+  for (size_t i = 0; i < image_rows.size(); ++i)
+    if (!std::isfinite(image_rows[i])) invalid("image feature value " + std::to_string(i) + " is not finite");
+  run(tokens, image_rows.data(), mode, out, cancel);
+}
+
+void CpuSequence::run(std::span<const int32_t> tokens, const float* image_rows, Logits mode, float* out,
+                      const std::atomic<bool>* cancel) {
   const TextConfig& c = model_.config();
   const auto n = static_cast<int64_t>(tokens.size());
   if (n == 0) invalid("eval needs at least one token");
@@ -104,8 +127,10 @@ void CpuSequence::eval(std::span<const int32_t> tokens, Logits mode, float* out,
       float* piece_out = out;
       if (mode == Logits::All) piece_out = out + done * c.vocab_size;
       if (mode == Logits::Last && !last_piece) piece_mode = Logits::None;
-      model_.text().forward(tokens.subspan(static_cast<size_t>(done), static_cast<size_t>(len)), pos, cache_,
-                            piece_mode, piece_out, cancel);
+      const auto piece = tokens.subspan(static_cast<size_t>(done), static_cast<size_t>(len));
+      model_.text().forward(piece, pos, cache_, piece_mode, piece_out, cancel, image_rows);
+      if (image_rows)
+        image_rows += std::count(piece.begin(), piece.end(), c.image_token_index) * c.hidden_size;
       done += len;
     }
   } catch (const std::bad_alloc&) {

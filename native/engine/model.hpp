@@ -76,6 +76,13 @@ class Sequence {
   virtual void eval(std::span<const int32_t> tokens, Logits mode, float* out,
                     const std::atomic<bool>* cancel = nullptr) = 0;
 
+  // eval() with image features (llama4.md §4.6): the i-th position of `tokens` whose id is
+  // config().image_token_index (<|patch|>) takes row i of `image_rows` (hidden_size floats per
+  // row, e.g. VisionEncoder::encode's output) instead of the token's embedding. image_rows must
+  // hold exactly one row per such position, all finite; otherwise, and for a model without an
+  // image_token_index, Error(InvalidArgument). Everything else is as for eval().
+  virtual void eval_with_images(std::span<const int32_t> tokens, std::span<const float> image_rows,
+                                Logits mode, float* out, const std::atomic<bool>* cancel = nullptr) = 0;
   // Forgets positions >= n so that a shared prefix can be reused. Returns the number of
   // positions actually kept, which may be less than n: RoPE layers keep only the current
   // attention chunk, so rewinding into an earlier chunk keeps the cache up to that chunk's
