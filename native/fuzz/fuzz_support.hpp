@@ -23,8 +23,16 @@
 
 namespace scout::fuzz {
 
+// The name of the input being replayed, when a test replays saved inputs (libFuzzer names its
+// own inputs when it saves them).
+inline std::string& current_input() {
+  static std::string name;
+  return name;
+}
+
 [[noreturn]] inline void finding(std::string_view what) {
-  std::fprintf(stderr, "scout fuzz finding: %.*s\n", static_cast<int>(what.size()), what.data());
+  std::fprintf(stderr, "scout fuzz finding%s%s: %.*s\n", current_input().empty() ? "" : " in ",
+               current_input().c_str(), static_cast<int>(what.size()), what.data());
   std::abort();
 }
 

@@ -10,8 +10,30 @@
 // including failed attempts: a call that failed still shows the intent to send data out.
 import { readFileSync } from 'node:fs';
 
-/** @returns {{ line: string, family: string, address: string, port?: number }[]} */
+/**
+ * Which program each process (or thread) id ran: execve() sets it, clone()/fork() hand it to the
+ * child. Lets a report say "chromium" or "node dist/sidecar.js" instead of a bare pid.
+ */
+function programs(text) {
+  const byPid = new Map();
+  for (const line of text.split('\n')) {
+    const pid = /^(\d+)\s/.exec(line)?.[1];
+    if (!pid) continue;
+    const exec = /execve\("([^"]*)", \[((?:"(?:[^"\\]|\\.)*"(?:, )?){0,3})/.exec(line);
+    if (exec && !/= -1/.test(line)) {
+      const args = [...exec[2].matchAll(/"((?:[^"\\]|\\.)*)"/g)].slice(1).map((m) => m[1]);
+      byPid.set(pid, [exec[1], ...args].join(' '));
+      continue;
+    }
+    const child = /(?:clone3?|v?fork)(?:\(| resumed>).*= (\d+)$/.exec(line)?.[1];
+    if (child && !byPid.has(child)) byPid.set(child, byPid.get(pid) ?? `pid ${pid}`);
+  }
+  return byPid;
+}
+
+/** @returns {{ line: string, program: string, family: string, address: string, port?: number }[]} */
 function socketCalls(text) {
+  const byPid = programs(text);
   const calls = [];
   for (const line of text.split('\n')) {
     if (!/\b(connect|sendto|sendmsg)\(/.test(line)) continue;
@@ -23,7 +45,9 @@ function socketCalls(text) {
       /inet_pton\(AF_INET6, "([^"]*)"/.exec(line)?.[1] ??
       /sun_path=@?"([^"]*)"/.exec(line)?.[1] ??
       '';
-    calls.push({ line: line.trim(), family, address, ...(port ? { port: Number(port) } : {}) });
+    const pid = /^(\d+)\s/.exec(line)?.[1] ?? '?';
+    const program = byPid.get(pid) ?? `pid ${pid}`;
+    calls.push({ line: line.trim(), program, family, address, ...(port ? { port: Number(port) } : {}) });
   }
   return calls;
 }
@@ -62,5 +86,5 @@ for (let i = 0; i < rest.length; i++) {
   i++;
 }
 const forbidden = forbiddenCalls(socketCalls(readFileSync(log, 'utf8')), allowed);
-for (const c of forbidden) console.error(`forbidden network attempt: ${c.line}`);
+for (const c of forbidden) console.error(`forbidden network attempt by ${c.program}: ${c.line}`);
 process.exit(forbidden.length > 0 ? 1 : 0);

@@ -47,7 +47,7 @@ status=0
 unshare "${unshare_flags[@]}" bash -c '
   set -e
   ip link set lo up
-  exec strace -f -qq -s 256 -e trace=connect,sendto,sendmsg -o "$0" "$@"
+  exec strace -f -qq -s 256 -e trace=connect,sendto,sendmsg,execve,clone,clone3,fork,vfork -o "$0" "$@"
 ' "$log" "$@" || status=$?
 
 if ! node "$here/connections.mjs" "$log" "${allow[@]}"; then

@@ -46,13 +46,13 @@ describe.skipIf(namespaceError !== undefined)('nothing leaves the machine', () =
   it('reports a connection to a public address even when the program ignores the failure', () => {
     const r = isolated(node('require("net").connect(443, "93.184.216.34").on("error", () => {})'));
     expect(r.status).toBe(FORBIDDEN);
-    expect(r.stderr).toMatch(/forbidden network attempt: .*93\.184\.216\.34/);
+    expect(r.stderr).toMatch(/forbidden network attempt by .*node.*: .*93\.184\.216\.34/);
   });
 
   it('reports a name lookup', () => {
     const r = isolated(node('require("dns").lookup("example.com", () => {})'));
     expect(r.status).toBe(FORBIDDEN);
-    expect(r.stderr).toMatch(/forbidden network attempt: .*(nscd|htons\(53\))/);
+    expect(r.stderr).toMatch(/forbidden network attempt by .*: .*(nscd|htons\(53\))/);
   });
 
   it('allows loopback to the allowed port only', () => {
