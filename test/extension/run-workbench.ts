@@ -6,7 +6,7 @@
  * screenshot under test-results/workbench/; all steps run, and any failure fails the run.
  * Usage (after `npm run build`): npx tsx test/extension/run-workbench.ts
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -18,7 +18,7 @@ import { palette } from './workbench.js';
 
 const root = resolve(__dirname, '..', '..');
 const shots = join(root, 'test-results', 'workbench');
-const STEP_TIMEOUT = 60_000;
+const STEP_TIMEOUT = Number(process.env.SCOUT_STEP_TIMEOUT_MS ?? 60_000);
 
 /** A small valid PNG (a red square on white), so the paste goes through the real image checks. */
 function png(size = 16): Buffer {
@@ -68,6 +68,17 @@ async function main(): Promise<void> {
   mkdirSync(shots, { recursive: true });
   const model = await chatModelDir();
   const user = mkdtempSync(join(tmpdir(), 'scout-workbench-'));
+  // The tiny model's random weights never say "end of answer": keep answers short so each step
+  // measures the machinery, not thousands of tokens of noise on a 2-core machine.
+  mkdirSync(join(user, 'data', 'User'), { recursive: true });
+  writeFileSync(
+    join(user, 'data', 'User', 'settings.json'),
+    JSON.stringify({
+      'scout.chat.maxTokens': 24,
+      'scout.completions.maxTokens': 12,
+      'workbench.startupEditor': 'none',
+    }),
+  );
   const server = await startServer({
     userDataDir: join(user, 'data'),
     extensionsDir: join(user, 'extensions'),
@@ -78,11 +89,12 @@ async function main(): Promise<void> {
   try {
     const page = browser.pages()[0] ?? (await browser.newPage());
     page.setDefaultTimeout(STEP_TIMEOUT);
+    page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
     await page.goto(
       workbenchUrl(server.port, { folder: await makeWorkspace(), extensionDevelopmentPath: root }),
     );
-    await page.locator('.monaco-workbench').waitFor();
-    await page.locator('.statusbar-item', { hasText: 'Scout' }).first().waitFor();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar-item', { hasText: 'Scout' }).first().waitFor({ timeout: 60_000 });
 
     let steps = 0;
     const step = async (name: string, run: () => Promise<void>) => {
@@ -93,7 +105,9 @@ async function main(): Promise<void> {
         console.log(`✓ ${name} (${Date.now() - started} ms)`);
       } catch (e) {
         failures.push(name);
-        console.log(`✗ ${name}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+        console.log(
+          `✗ ${name}: ${e instanceof Error ? e.message.split('\n').slice(0, 3).join(' | ') : String(e)}`,
+        );
       }
       await page.screenshot({
         path: join(shots, `${String(steps).padStart(2, '0')}-${name.replace(/\W+/g, '-')}.png`),
@@ -108,7 +122,8 @@ async function main(): Promise<void> {
       await chat.locator('article.message.user').first().waitFor();
       const reply = chat.locator('article.message.assistant').first();
       await reply.waitFor();
-      await chat.locator('#send:not([disabled])').waitFor(); // the answer finished streaming
+      // The first question loads the model and packs the workspace: minutes on a 2-core machine.
+      await chat.locator('#send:not([disabled])').waitFor({ timeout: 5 * STEP_TIMEOUT }); // the answer finished streaming
       const error = await reply
         .locator('.error')
         .textContent({ timeout: 500 })
@@ -138,7 +153,8 @@ async function main(): Promise<void> {
 
     await step('see ghost text in an editor', async () => {
       await palette(page, 'Scout: Load Model');
-      await page.locator('.notification-toast', { hasText: 'is ready' }).waitFor();
+      // Completions wait for a loaded model; the status bar names it once it is.
+      await page.locator('.statusbar-item', { hasText: 'scout-chat-model' }).first().waitFor();
       await page.locator('.editor-instance .monaco-editor').first().click();
       await page.keyboard.press('Control+End');
       await page.keyboard.type('\nexport function twice(n: number): number {\n  return ');

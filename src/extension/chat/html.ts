@@ -34,6 +34,7 @@ export function chatHtml(
 <header class="toolbar" role="toolbar" aria-label="Chat">
   <button id="new-chat" title="New chat (Ctrl+Alt+N)" aria-label="New chat">New chat</button>
   <select id="history" aria-label="Chat history"><option value="">History</option></select>
+  <button id="delete-chat" class="secondary" title="Delete this chat from the history" aria-label="Delete this chat">Delete</button>
   <span id="model" class="model" aria-live="polite"></span>
 </header>
 <div id="meter" class="meter" title="Context in use">

@@ -53,6 +53,8 @@ export class ScoutClient {
     signal?: AbortSignal,
   ): Promise<P.LoadedModel> {
     if (this.loading) return this.loading;
+    // The engine drops its current model while loading: until the load ends, nothing is loaded.
+    this.loaded = undefined;
     const progressToken = randomUUID();
     this.loading = this.withProgress(progressToken, onProgress, () =>
       this.supervisor.request(P.ModelLoad.type, { ...options, progressToken }, signal),

@@ -172,7 +172,10 @@ export class SidecarSupervisor {
     try {
       // By method name: the generic overloads of sendRequest cannot be resolved for a generic `type`;
       // this method's signature keeps callers typed.
-      return (await running.connection.sendRequest(type.method, params, cts.token)) as Result;
+      const result = (await running.connection.sendRequest(type.method, params, cts.token)) as Result;
+      // An engine may finish a request it was asked to cancel: the caller asked to stop, so it stopped.
+      if (signal?.aborted) throw new EngineError('cancelled', 'cancelled');
+      return result;
     } catch (e) {
       if (signal?.aborted) throw new EngineError('cancelled', 'cancelled', { cause: e });
       if (this.running !== running)
@@ -342,7 +345,9 @@ export class SidecarSupervisor {
 
   private startHeartbeat(child: ChildProcess, connection: MessageConnection): NodeJS.Timeout {
     const interval = this.options.heartbeatIntervalMs ?? 15_000;
-    const timeout = this.options.heartbeatTimeoutMs ?? 10_000;
+    // Generous: on a loaded 2-core machine a healthy sidecar can take seconds to answer; only a
+    // process silent for a minute is treated as hung.
+    const timeout = this.options.heartbeatTimeoutMs ?? 60_000;
     let waiting = false;
     const timer = setInterval(() => {
       if (waiting) return;

@@ -34,6 +34,7 @@ const MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024;
 let messages: MessageView[] = [];
 let attachments: ImageAttachment[] = [];
 let busy = false;
+let conversationId = '';
 const dirty = new Set<string>();
 
 const hooks: RenderHooks = {
@@ -248,6 +249,7 @@ fileInput.addEventListener('change', () => {
 });
 stopButton.addEventListener('click', () => post({ type: 'stop' }));
 $('new-chat').addEventListener('click', () => post({ type: 'newChat' }));
+$('delete-chat').addEventListener('click', () => post({ type: 'deleteConversation', id: conversationId }));
 historySelect.addEventListener(
   'change',
   () => historySelect.value && post({ type: 'openConversation', id: historySelect.value }),
@@ -259,7 +261,9 @@ window.addEventListener('message', (event: MessageEvent<ToWebview>) => {
   const m = event.data;
   switch (m.type) {
     case 'conversation':
+      conversationId = m.id;
       messages = m.messages;
+      $<HTMLButtonElement>('delete-chat').disabled = !m.history.some((h) => h.id === m.id);
       setBusy(m.busy);
       renderHistory(m.history, m.id);
       renderAll();

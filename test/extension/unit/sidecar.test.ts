@@ -61,6 +61,7 @@ describe('extension client with the real sidecar', () => {
     );
     expect(result.stats.completionTokens).toBeGreaterThan(0);
     expect(streamed).toBe(result.text);
+    expect(client.model).toBeDefined();
   });
 
   it('packs the workspace, answers about it, and reuses the pack prefix on the next question', async () => {
@@ -88,11 +89,18 @@ describe('extension client with the real sidecar', () => {
     });
     expect(done.stats.completionTokens).toBeGreaterThan(0);
     const controller = new AbortController();
+    let abortedAt = 0;
     const pending = client.chat(
       { messages: [{ role: 'user', content: 'write a long story' }], params: { maxTokens: 4000 } },
-      () => controller.abort(),
+      () => {
+        abortedAt ||= Date.now();
+        controller.abort();
+      },
+      controller.signal,
     );
     await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+    // The engine stopped generating: it did not run on through the 4,000 tokens.
+    expect(Date.now() - abortedAt).toBeLessThan(5_000);
     const status = await client.status();
     expect(status.state).not.toBe('busy');
     expect(errors).toEqual([]);
