@@ -3,10 +3,13 @@
 # and sendmsg() of every process and thread it starts recorded by strace, then fails when any of
 # them aimed anywhere but loopback ports that were allowed.
 #
-#   test/hardening/isolate.sh [--allow-port N]... [--allow-loopback] [--log FILE] -- command args...
+#   test/hardening/isolate.sh [--allow-port N]... [--allow-loopback] [--ignore-program REGEX]...
+#                             [--log FILE] -- command args...
 #
 # --allow-loopback accepts loopback on any port: for harnesses whose own parts talk over loopback
 # on ports chosen at run time (code-server and its browser); traffic off the machine stays forbidden.
+# --ignore-program lists, without failing, attempts by programs that are not Scout's (the
+# harness's browser and server), matched against "executable arg1 arg2" as recorded.
 #
 # Exit status: the command's own when it failed; 86 when it succeeded but tried to reach out (the
 # attempts are printed on stderr); 0 otherwise. The namespace makes sure nothing can leave even if
@@ -24,6 +27,7 @@ while (($#)); do
   case "$1" in
     --allow-port) allow+=(--allow-port "$2"); shift 2 ;;
     --allow-loopback) allow+=(--allow-loopback); shift ;;
+    --ignore-program) allow+=(--ignore-program "$2"); shift 2 ;;
     --log) log="$2"; shift 2 ;;
     --) shift; break ;;
     *) echo "isolate.sh: unknown option $1 (the command goes after --)" >&2; exit 2 ;;
