@@ -11,6 +11,18 @@ import { existsSync } from 'node:fs';
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
+// Packages that load native binaries or .wasm files relative to their own folder: they stay in
+// node_modules (and ship in the VSIX) instead of being bundled.
+const NATIVE_PACKAGES = [
+  'tree-sitter',
+  'tree-sitter-*',
+  '@tree-sitter-grammars/*',
+  'web-tree-sitter',
+  '@repomix/tree-sitter-wasms',
+  'sharp',
+  '@img/*',
+];
+
 const entries = [
   { in: 'src/extension/extension.ts', out: 'extension', external: ['vscode'] },
   { in: 'src/engine/sidecar.ts', out: 'sidecar', external: [] },
@@ -30,7 +42,7 @@ const contexts = await Promise.all(
       format: e.platform === 'browser' ? 'iife' : 'cjs',
       sourcemap: true,
       minify: production,
-      external: [...e.external, '*.node'],
+      external: [...e.external, ...NATIVE_PACKAGES, '*.node'],
       logLevel: 'warning',
     }),
   ),
