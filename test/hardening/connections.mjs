@@ -16,12 +16,37 @@
 import { readFileSync } from 'node:fs';
 
 /**
+ * The log's lines with each call whole: when threads interleave, strace writes a call as
+ * "PID connect(… <unfinished ...>" and later "PID <... connect resumed>) = -1 …"; joined here so
+ * that a call's address and result are on one line.
+ */
+function wholeCalls(text) {
+  const pending = new Map();
+  const out = [];
+  for (const line of text.split('\n')) {
+    const start = /^(\d+)\s+(.*) <unfinished \.\.\.>$/.exec(line);
+    if (start) {
+      pending.set(start[1], start[2]);
+      continue;
+    }
+    const end = /^(\d+)\s+<\.\.\. \w+ resumed>(.*)$/.exec(line);
+    if (end && pending.has(end[1])) {
+      out.push(`${end[1]}  ${pending.get(end[1])}${end[2]}`);
+      pending.delete(end[1]);
+      continue;
+    }
+    out.push(line);
+  }
+  return [...out, ...[...pending].map(([pid, call]) => `${pid}  ${call}`)];
+}
+
+/**
  * Which program each process (or thread) id ran: execve() sets it, clone()/fork() hand it to the
  * child. Lets a report say "chromium" or "node dist/sidecar.js" instead of a bare pid.
  */
-function programs(text) {
+function programs(lines) {
   const byPid = new Map();
-  for (const line of text.split('\n')) {
+  for (const line of lines) {
     const pid = /^(\d+)\s/.exec(line)?.[1];
     if (!pid) continue;
     const exec = /execve\("([^"]*)", \[((?:"(?:[^"\\]|\\.)*"(?:, )?){0,3})/.exec(line);
@@ -38,9 +63,10 @@ function programs(text) {
 
 /** @returns {{ line: string, program: string, family: string, address: string, port?: number }[]} */
 function socketCalls(text) {
-  const byPid = programs(text);
+  const lines = wholeCalls(text);
+  const byPid = programs(lines);
   const calls = [];
-  for (const line of text.split('\n')) {
+  for (const line of lines) {
     if (!/\b(connect|sendto|sendmsg)\(/.test(line)) continue;
     const family = /sa_family=(AF_[A-Z0-9]+)/.exec(line)?.[1];
     if (!family) continue; // sendto()/sendmsg() on a connected socket: its connect() was seen
@@ -65,7 +91,7 @@ function forbiddenCalls(calls, allowedPorts) {
   return calls.filter((c) => {
     if (c.family === 'AF_INET' || c.family === 'AF_INET6')
       return !(isLoopback(c.address) && c.port !== undefined && (allowedPorts === 'any' || allowedPorts.has(c.port)));
-    if (c.family === 'AF_UNIX') return /nscd/.test(c.address) && !/\) = -1 /.test(c.line);
+    if (c.family === 'AF_UNIX') return /nscd/.test(c.address) && !/\)\s*= -1 /.test(c.line);
     // AF_UNSPEC only dissolves a UDP socket's association; netlink lists interfaces.
     return c.family !== 'AF_NETLINK' && c.family !== 'AF_UNSPEC';
   });
