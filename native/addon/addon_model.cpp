@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "addon/js_args.hpp"
 #include "addon/promise_worker.hpp"
@@ -74,6 +75,7 @@ Napi::Object config_to_js(Napi::Env env, const TextConfig& c) {
   num("attentionChunkSize", c.attention_chunk_size);
   num("maxPositionEmbeddings", c.max_position_embeddings);
   num("bosTokenId", c.bos_token_id);
+  num("imageTokenIndex", c.image_token_index);  // -1: the model takes no images
   auto eos = Napi::Array::New(env, c.eos_token_ids.size());
   for (size_t i = 0; i < c.eos_token_ids.size(); ++i) eos.Set(i, Napi::Number::New(env, c.eos_token_ids[i]));
   o.Set("eosTokenIds", eos);
@@ -229,13 +231,27 @@ class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
       throw to_js_error(env, "invalid_argument", "mode must be 'none', 'last' or 'all'");
     if (tokens.empty()) throw to_js_error(env, "invalid_argument", "eval needs at least one token");
     CancelPtr cancel = cancel_arg(info[2]);
+    // Optional image features for the <|patch|> positions (VisionEncoder.encode's output), copied
+    // so that the caller may reuse its buffer at once.
+    std::optional<std::vector<float>> image_rows;
+    if (!info[3].IsUndefined() && !info[3].IsNull()) {
+      if (!info[3].IsTypedArray() || info[3].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        throw Napi::TypeError::New(env, "imageRows must be a Float32Array");
+      auto rows = info[3].As<Napi::Float32Array>();
+      image_rows.emplace(rows.Data(), rows.Data() + rows.ElementLength());
+    }
     auto guard = claim(env);
     const size_t vocab = static_cast<size_t>(model->config().vocab_size);
     const size_t rows = mode == Logits::All ? tokens.size() : mode == Logits::Last ? 1 : 0;
     auto s = seq;
-    auto work = [s, tokens = std::move(tokens), mode, cancel, guard, rows, vocab]() {
+    auto work = [s, tokens = std::move(tokens), image_rows = std::move(image_rows), mode, cancel, guard, rows,
+                 vocab]() {
       std::vector<float> out(rows * vocab);
-      s->eval(tokens, mode, out.empty() ? nullptr : out.data(), cancel.get());
+      float* dst = out.empty() ? nullptr : out.data();
+      if (image_rows)
+        s->eval_with_images(tokens, *image_rows, mode, dst, cancel.get());
+      else
+        s->eval(tokens, mode, dst, cancel.get());
       return out;
     };
     auto settle = [rows](Napi::Env env, std::vector<float>& out) -> Napi::Value {

@@ -25,6 +25,8 @@ export interface NativeTextConfig {
   attentionChunkSize: number;
   maxPositionEmbeddings: number;
   bosTokenId: number;
+  /** The `<|patch|>` id that image features replace; -1 for a text-only model. */
+  imageTokenIndex: number;
   eosTokenIds: number[];
 }
 
@@ -50,7 +52,13 @@ export interface NativeSequence {
   readonly position: number;
   readonly capacity: number;
   readonly kvBytes: number;
-  eval(tokens: Int32Array, mode: LogitsMode, cancel?: NativeCancelFlag): Promise<Float32Array | null>;
+  /** With imageRows, its rows (hidden size each) replace the embeddings at the image-token positions, in order. */
+  eval(
+    tokens: Int32Array,
+    mode: LogitsMode,
+    cancel?: NativeCancelFlag,
+    imageRows?: Float32Array,
+  ): Promise<Float32Array | null>;
   generate(
     prompt: Int32Array,
     params: NativeGenerateParams,
@@ -91,7 +99,7 @@ export interface NativeVisionEncoder {
 export interface NativeBinding {
   abiVersion: number;
   VisionEncoder: {
-    load(dir: string, options: { weights?: NativeWeights; threads?: number }): Promise<NativeVisionEncoder>;
+    load(dir: string, options: { weights?: 'f32' | 'bf16'; threads?: number }): Promise<NativeVisionEncoder>;
   };
   CancelFlag: new () => NativeCancelFlag;
   Model: {

@@ -41,7 +41,10 @@ export interface GenerateResult {
 }
 
 /** Runs `fn` with a native cancel flag that follows `signal`. */
-async function withCancel<T>(signal: AbortSignal | undefined, fn: (flag: NativeCancelFlag) => Promise<T>): Promise<T> {
+async function withCancel<T>(
+  signal: AbortSignal | undefined,
+  fn: (flag: NativeCancelFlag) => Promise<T>,
+): Promise<T> {
   const flag = new (loadBinding().CancelFlag)();
   if (signal?.aborted) throw new CancelledError();
   const onAbort = () => flag.cancel();
@@ -59,7 +62,10 @@ function checkTokens(tokens: readonly number[] | Int32Array, vocabSize: number, 
   if (tokens.length === 0) throw new ScoutError('invalid_argument', `${what} is empty`);
   for (const t of tokens) {
     if (!Number.isInteger(t) || t < 0 || t >= vocabSize)
-      throw new ScoutError('invalid_argument', `${what} holds token id ${t}, outside the vocabulary [0, ${vocabSize})`);
+      throw new ScoutError(
+        'invalid_argument',
+        `${what} holds token id ${t}, outside the vocabulary [0, ${vocabSize})`,
+      );
   }
   return tokens instanceof Int32Array ? tokens : Int32Array.from(tokens);
 }
@@ -74,7 +80,12 @@ export class TextModel {
   static async load(dir: string, options: LoadOptions = {}): Promise<TextModel> {
     const binding = loadBinding();
     const native = await withCancel(options.signal, (flag) =>
-      binding.Model.load(dir, { weights: options.weights ?? 'f32', threads: options.threads ?? 0 }, flag, options.onProgress),
+      binding.Model.load(
+        dir,
+        { weights: options.weights ?? 'f32', threads: options.threads ?? 0 },
+        flag,
+        options.onProgress,
+      ),
     );
     return new TextModel(native, dir, native.config());
   }
@@ -122,9 +133,27 @@ export class TextSequence {
   }
 
   /** Appends tokens; returns logits per `mode` (rows of vocabSize floats), or null for 'none'. */
-  async eval(tokens: readonly number[] | Int32Array, mode: LogitsMode, signal?: AbortSignal): Promise<Float32Array | null> {
+  async eval(
+    tokens: readonly number[] | Int32Array,
+    mode: LogitsMode,
+    signal?: AbortSignal,
+  ): Promise<Float32Array | null> {
     const ids = checkTokens(tokens, this.config.vocabSize, 'tokens');
     return withCancel(signal, (flag) => this.native.eval(ids, mode, flag));
+  }
+
+  /**
+   * eval() with image features (llama4.md §4.6): row i of `imageRows` (hidden size floats each,
+   * VisionEncoder.encode's output) becomes the embedding of the i-th `<|patch|>` token of `tokens`.
+   */
+  async evalWithImages(
+    tokens: readonly number[] | Int32Array,
+    imageRows: Float32Array,
+    mode: LogitsMode,
+    signal?: AbortSignal,
+  ): Promise<Float32Array | null> {
+    const ids = checkTokens(tokens, this.config.vocabSize, 'tokens');
+    return withCancel(signal, (flag) => this.native.eval(ids, mode, flag, imageRows));
   }
 
   /**

@@ -3,7 +3,8 @@
  * text-width feature row per `<|patch|>` token out, in prompt order (llama4.md §4.5-4.6).
  */
 import { ScoutError } from '../errors.js';
-import type { PreprocessedImage } from '../vision/preprocess.js';
+import { loadImageFile } from '../vision/load.js';
+import { preprocessImage, type PreprocessedImage } from '../vision/preprocess.js';
 import {
   fromNativeError,
   loadBinding,
@@ -27,13 +28,17 @@ export class VisionEncoder {
     readonly config: VisionConfig,
   ) {}
 
-  /** Loads the vision tower of the Llama4ForConditionalGeneration checkpoint in `dir`. */
+  /**
+   * Loads the vision tower of the Llama4ForConditionalGeneration checkpoint in `dir`. The tower is
+   * never quantized (Meta's int4 recipes leave it alone), so the int4 formats load it in bf16.
+   */
   static async load(
     dir: string,
     options: { weights?: NativeWeights; threads?: number } = {},
   ): Promise<VisionEncoder> {
+    const weights = (options.weights ?? 'f32') === 'f32' ? 'f32' : 'bf16';
     try {
-      const native = await loadBinding().VisionEncoder.load(dir, options);
+      const native = await loadBinding().VisionEncoder.load(dir, { weights, threads: options.threads ?? 0 });
       return new VisionEncoder(native, native.config());
     } catch (e) {
       throw fromNativeError(e);
@@ -71,5 +76,29 @@ export class VisionEncoder {
   dispose(): void {
     this.native?.dispose();
     this.native = undefined;
+  }
+}
+
+/**
+ * Features of image files for a prompt that holds them in this order: each file is decoded,
+ * preprocessed for the model's tile size and encoded. The encoder is loaded for this call only.
+ */
+export async function encodeImageFiles(
+  dir: string,
+  paths: readonly string[],
+  options: { weights?: NativeWeights; threads?: number } = {},
+): Promise<{ features: ImageFeatures; grids: { rows: number; cols: number }[] }> {
+  const encoder = await VisionEncoder.load(dir, options);
+  try {
+    const images: PreprocessedImage[] = [];
+    for (const path of paths) {
+      images.push(preprocessImage(await loadImageFile(path), { tileSize: encoder.config.imageSize }));
+    }
+    return {
+      features: await encoder.encode(images),
+      grids: images.map(({ rows, cols }) => ({ rows, cols })),
+    };
+  } finally {
+    encoder.dispose();
   }
 }
