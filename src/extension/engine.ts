@@ -32,6 +32,11 @@ export function registerEngine(context: vscode.ExtensionContext): ScoutClient {
   const client = new ScoutClient(supervisor);
 
   supervisor.onDidFail((e) => void showError('the engine was stopped', e));
+  client.onDidChangeModel((m) =>
+    log().info(
+      m ? `model ready: ${m.id} (${m.backend}, ${m.contextLength} tokens of context)` : 'no model loaded',
+    ),
+  );
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (supervisor.state !== 'running' || !ENGINE_KEYS.some((k) => e.affectsConfiguration(k))) return;

@@ -7,6 +7,6 @@ export async function palette(page: Page, command: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(`>${command}`);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().waitFor();
-  await page.keyboard.press('Enter');
+  // Click the command's own row: Enter would run whichever row ranks first ("Unload Model" for "Load Model").
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: command }).first().click();
 }

@@ -234,9 +234,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     } finally {
       delete reply.pending;
       if (this.running === controller) this.running = undefined;
+      await this.history.save(conversation);
       this.post({ type: 'done', id: reply.id, ...(reply.error ? { error: reply.error } : {}) });
       if (conversation === this.conversation) this.postConversation();
-      await this.history.save(conversation);
       void this.status.refresh();
     }
   }

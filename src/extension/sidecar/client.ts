@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ContentPart, GenerationParams } from '../../engine/backend.js';
+import { Emitter } from 'vscode-jsonrpc/node';
 import * as P from '../../engine/protocol.js';
 import { EngineError } from '../errors.js';
 import type { SidecarSupervisor } from './supervisor.js';
@@ -17,7 +18,10 @@ export interface ProgressSink {
 }
 
 export class ScoutClient {
-  private loaded: P.LoadedModel | undefined;
+  private loaded_: P.LoadedModel | undefined;
+  private readonly modelEmitter = new Emitter<P.LoadedModel | undefined>();
+  /** The loaded model changed (loaded, unloaded, or lost with a restarted engine). */
+  readonly onDidChangeModel = this.modelEmitter.event;
   private loading: Promise<P.LoadedModel> | undefined;
   /** Repositories the running sidecar holds a pack of: only those may be named as `repoRoot`. */
   private readonly packed = new Map<string, P.RepoPackResult>();
@@ -35,7 +39,17 @@ export class ScoutClient {
   }
 
   get model(): P.LoadedModel | undefined {
-    return this.loaded;
+    return this.loaded_;
+  }
+
+  private get loaded(): P.LoadedModel | undefined {
+    return this.loaded_;
+  }
+
+  private set loaded(model: P.LoadedModel | undefined) {
+    if (model === this.loaded_) return;
+    this.loaded_ = model;
+    this.modelEmitter.fire(model);
   }
 
   status(signal?: AbortSignal): Promise<P.StatusResult> {
