@@ -40,8 +40,8 @@ function matrixBytes(rows: number, cols: number, int4: boolean, int4ScaleBytes: 
  */
 function weightBytesPerToken(t: Llama4TextConfigJson, weights: NativeWeights): number {
   const [D, V, d, F] = [t.hidden_size, t.vocab_size, t.head_dim, t.intermediate_size];
-  const attnInt4 = weights === 'int4';
-  const expertsInt4 = weights === 'int4' || weights === 'int4_mixed';
+  const attnInt4 = weights === 'int4' || weights === 'int4_int8_head';
+  const expertsInt4 = attnInt4 || weights === 'int4_mixed';
   const scale = weights === 'int4_mixed' ? 4 : 2;
   const wide = weights === 'f32' ? 2 : 1; // f32 doubles every bf16 count
   const q = t.num_attention_heads * d,
@@ -51,7 +51,8 @@ function weightBytesPerToken(t: Llama4TextConfigJson, weights: NativeWeights): n
   const router = wide * 2 * t.num_local_experts * D;
   const norms = 4 * 2 * D;
   const perLayer = attention + router + (1 + t.num_experts_per_tok) * expert + norms;
-  return t.num_hidden_layers * perLayer + wide * 2 * (V * D + D) + 4 * D;
+  const lmHead = weights === 'int4_int8_head' ? V * (D + 2) : wide * 2 * V * D;
+  return t.num_hidden_layers * perLayer + lmHead + wide * 2 * D + 4 * D; // + one embedding row, final norm
 }
 
 /** The machine's streaming read bandwidth in GB/s, from membw.c compiled into the cache folder. */

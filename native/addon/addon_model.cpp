@@ -101,8 +101,8 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
   }
 
  private:
-  // Model.load(dir, { weights: 'f32' | 'bf16' | 'int4_mixed' | 'int4', threads }, cancel?, onProgress?(done,
-  // total))
+  // Model.load(dir, { weights, threads }, cancel?, onProgress?(done, total)); weights is one of
+  // 'f32' | 'bf16' | 'int4_mixed' | 'int4' | 'int4_int8_head' (engine/model.hpp WeightFormat).
   static Napi::Value load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const std::string dir = require_string(info[0], "dir");
@@ -120,9 +120,12 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
           options.weights = WeightFormat::Int4Mixed;
         else if (s == "int4")
           options.weights = WeightFormat::Int4;
+        else if (s == "int4_int8_head")
+          options.weights = WeightFormat::Int4Int8Head;
         else
-          throw to_js_error(env, "invalid_argument",
-                            "weights must be 'f32', 'bf16', 'int4_mixed' or 'int4', got '" + s + "'");
+          throw to_js_error(
+              env, "invalid_argument",
+              "weights must be 'f32', 'bf16', 'int4_mixed', 'int4' or 'int4_int8_head', got '" + s + "'");
       }
       options.threads = static_cast<int>(int_prop(o, "threads", 0));
     }

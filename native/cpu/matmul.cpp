@@ -186,6 +186,9 @@ RowKernels kernels_for(Isa isa) {
     k.block[i] = int4_dots(isa, type, kTokenBlock);
     k.single[i] = int4_dots(isa, type, 1);
   }
+  const auto i8 = static_cast<size_t>(WeightType::Int8);
+  k.block[i8] = int8_dots(isa, kTokenBlock);
+  k.single[i8] = int8_dots(isa, 1);
   return k;
 }
 

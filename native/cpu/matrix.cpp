@@ -4,6 +4,7 @@
 #include <new>
 
 #include "cpu/int4.hpp"
+#include "cpu/int8.hpp"
 #include "engine/error.hpp"
 #include "engine/tensor.hpp"
 
@@ -18,13 +19,16 @@ size_t weight_type_size(WeightType type) noexcept {
     case WeightType::F32: return 4;
     case WeightType::BF16: return 2;
     case WeightType::Int4:
-    case WeightType::Int4F32: return 0;  // packed: see row_bytes
+    case WeightType::Int4F32:
+    case WeightType::Int8: return 0;  // with scales in the row: see row_bytes
   }
   return 0;
 }
 
 size_t row_bytes(WeightType type, int64_t cols) noexcept {
-  return is_int4(type) ? int4_row_bytes(type, cols) : static_cast<size_t>(cols) * weight_type_size(type);
+  if (is_int4(type)) return int4_row_bytes(type, cols);
+  if (type == WeightType::Int8) return int8_row_bytes(cols);
+  return static_cast<size_t>(cols) * weight_type_size(type);
 }
 
 AlignedBytes::AlignedBytes(size_t bytes) : size_(bytes) {
@@ -36,10 +40,7 @@ AlignedBytes::AlignedBytes(size_t bytes) : size_(bytes) {
 }
 
 Matrix::Matrix(WeightType type, int64_t rows, int64_t cols)
-    : type_(type),
-      rows_(rows),
-      cols_(cols),
-      owned_(static_cast<size_t>(rows) * cpu::row_bytes(type, cols)) {
+    : type_(type), rows_(rows), cols_(cols), owned_(static_cast<size_t>(rows) * cpu::row_bytes(type, cols)) {
   data_ = owned_.data();
 }
 
@@ -65,6 +66,7 @@ void Matrix::row_to_f32(int64_t r, float* out) const {
       return;
     case WeightType::Int4:
     case WeightType::Int4F32: int4_dequantize_row(type_, p, cols_, out); return;
+    case WeightType::Int8: int8_dequantize_row(p, cols_, out); return;
   }
 }
 
@@ -80,6 +82,7 @@ void Matrix::set_row_from_f32(int64_t r, const float* values) {
       return;
     case WeightType::Int4:
     case WeightType::Int4F32: int4_quantize_row(type_, values, cols_, p); return;
+    case WeightType::Int8: int8_quantize_row(values, cols_, p); return;
   }
 }
 

@@ -16,8 +16,9 @@ namespace scout::cpu {
 //   F32, BF16   one element per weight
 //   Int4        Scout's int4: group-128 symmetric nibbles, bf16 scales
 //   Int4F32     Meta's on-the-fly int4 (llama4.md §6.1): the same nibbles, f32 scales
-enum class WeightType : uint8_t { F32, BF16, Int4, Int4F32 };
-constexpr int kWeightTypes = 4;
+//   Int8        row-wise symmetric int8 with one bf16 scale per row (cpu/int8.hpp)
+enum class WeightType : uint8_t { F32, BF16, Int4, Int4F32, Int8 };
+constexpr int kWeightTypes = 5;
 
 bool is_int4(WeightType type) noexcept;
 size_t weight_type_size(WeightType type) noexcept;          // bytes per element; F32 and BF16 only
@@ -57,7 +58,7 @@ class Matrix {
   uint8_t* mutable_data() { return owned_.data(); }
   bool empty() const { return rows_ == 0; }
 
-  // Widens row r into `out` (cols floats); int4 rows are dequantized (q · scale).
+  // Widens row r into `out` (cols floats); int4 and int8 rows are dequantized (q · scale).
   void row_to_f32(int64_t r, float* out) const;
   // Stores `cols` f32 values as row r of an owned matrix: copied, rounded to bf16, or quantized.
   void set_row_from_f32(int64_t r, const float* values);

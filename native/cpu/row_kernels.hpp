@@ -21,5 +21,7 @@ constexpr int kTokenBlock = 4;  // tokens sharing one pass over a weight row
 
 // The int4 row kernels of `isa` for one row and `tokens` tokens (1 or kTokenBlock).
 DotsFn int4_dots(Isa isa, WeightType type, int tokens);
+// The int8 row kernels of `isa` (cpu/int8.hpp) for one row and `tokens` tokens.
+DotsFn int8_dots(Isa isa, int tokens);
 
 }  // namespace scout::cpu

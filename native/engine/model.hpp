@@ -27,8 +27,9 @@ class Sequence;
 // (group-128, llama4.md §6.1) and keep everything they do not quantize in bf16:
 //   Int4Mixed  Meta's recipe: routed and shared experts, f32 scales
 //   Int4       Scout's: every linear layer (attention, experts, shared expert, dense MLP), bf16 scales
+//   Int4Int8Head  Int4 plus an int8 lm_head (one bf16 scale per row)
 // Embeddings, the router, norms and lm_head are never int4.
-enum class WeightFormat { F32, BF16, Int4Mixed, Int4 };
+enum class WeightFormat { F32, BF16, Int4Mixed, Int4, Int4Int8Head };
 
 struct LoadOptions {
   WeightFormat weights = WeightFormat::F32;

@@ -10,17 +10,22 @@ namespace {
 
 // The storage type of each kind of matrix in a format (model.hpp).
 struct Storage {
-  cpu::WeightType attention, experts, dense, other;  // other: embeddings, router, lm_head
+  cpu::WeightType attention, experts, dense, lm_head, other;  // other: embeddings, router
 };
 
 Storage storage_for(WeightFormat format) {
   using cpu::WeightType;
   switch (format) {
-    case WeightFormat::F32: return {WeightType::F32, WeightType::F32, WeightType::F32, WeightType::F32};
-    case WeightFormat::BF16: return {WeightType::BF16, WeightType::BF16, WeightType::BF16, WeightType::BF16};
+    case WeightFormat::F32:
+      return {WeightType::F32, WeightType::F32, WeightType::F32, WeightType::F32, WeightType::F32};
+    case WeightFormat::BF16:
+      return {WeightType::BF16, WeightType::BF16, WeightType::BF16, WeightType::BF16, WeightType::BF16};
     case WeightFormat::Int4Mixed:
-      return {WeightType::BF16, WeightType::Int4F32, WeightType::BF16, WeightType::BF16};
-    case WeightFormat::Int4: return {WeightType::Int4, WeightType::Int4, WeightType::Int4, WeightType::BF16};
+      return {WeightType::BF16, WeightType::Int4F32, WeightType::BF16, WeightType::BF16, WeightType::BF16};
+    case WeightFormat::Int4:
+      return {WeightType::Int4, WeightType::Int4, WeightType::Int4, WeightType::BF16, WeightType::BF16};
+    case WeightFormat::Int4Int8Head:
+      return {WeightType::Int4, WeightType::Int4, WeightType::Int4, WeightType::Int8, WeightType::BF16};
   }
   throw Error(ErrorCode::InvalidArgument, "unknown weight format");
 }
@@ -176,7 +181,7 @@ TextWeights bind_text_weights(const Checkpoint& checkpoint, WeightFormat format,
     }
   }
   w.final_norm = bind.vector("model.norm.weight", D);
-  w.lm_head = bind.linear("lm_head.weight", V, D, store.other);
+  w.lm_head = bind.linear("lm_head.weight", V, D, store.lm_head);
   return w;
 }
 

@@ -98,7 +98,8 @@ SCOUT_TEST(int4_model_tracks_f32_top1_and_kl) {
   };
   const Bound bounds[] = {{WeightFormat::BF16, "bf16", 0.97, 1e-3},
                           {WeightFormat::Int4Mixed, "int4_mixed", 0.85, 5e-3},
-                          {WeightFormat::Int4, "int4", 0.65, 3e-2}};
+                          {WeightFormat::Int4, "int4", 0.65, 3e-2},
+                          {WeightFormat::Int4Int8Head, "int4+int8", 0.65, 3e-2}};
   for (uint32_t seed : {1u, 2u}) {
     const std::string dir = int4_sized_model(seed).write();
     auto reference = load(dir, WeightFormat::F32);
@@ -134,6 +135,8 @@ SCOUT_TEST(int4_model_weight_bytes_shrink_with_the_format) {
   const uint64_t bf16 = load(dir, WeightFormat::BF16)->weight_bytes();
   const uint64_t mixed = load(dir, WeightFormat::Int4Mixed)->weight_bytes();
   const uint64_t all = load(dir, WeightFormat::Int4)->weight_bytes();
+  const uint64_t int8_head = load(dir, WeightFormat::Int4Int8Head)->weight_bytes();
   CHECK(mixed < bf16);
   CHECK(all < mixed);
+  CHECK(int8_head < all);
 }

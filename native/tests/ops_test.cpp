@@ -89,13 +89,20 @@ SCOUT_TEST(ops_matmul_int4_matches_reference_on_odd_sizes) {
   });
 }
 
+SCOUT_TEST(ops_matmul_int8_matches_reference_on_odd_sizes) {
+  for_each_isa([] {
+    for (int64_t K : {1, 7, 31, 32, 33, 100, 129})
+      for (int64_t T : {1, 4, 6}) check_matmul(WeightType::Int8, T, 11, K, 2);
+  });
+}
+
 SCOUT_TEST(ops_matmul_is_bit_identical_for_any_thread_count_and_batch) {
   for_each_isa([] {
     // N large enough that matmul splits the rows over all three threads.
     const int64_t T = 7, N = 131, K = 301;
     auto w = random_vector(static_cast<size_t>(N * K), 3);
     auto x = random_vector(static_cast<size_t>(T * K), 4);
-    for (WeightType type : {WeightType::F32, WeightType::BF16, WeightType::Int4, WeightType::Int4F32}) {
+    for (WeightType type : {WeightType::F32, WeightType::BF16, WeightType::Int4, WeightType::Int4F32, WeightType::Int8}) {
       Matrix m = make_matrix(type, N, K, w);
       std::vector<float> y1(static_cast<size_t>(T * N)), y3(y1.size());
       ThreadPool one(1), three(3);

@@ -30,8 +30,11 @@ export interface NativeTextConfig {
   eosTokenIds: number[];
 }
 
-/** f32 and bf16 as loaded; int4_mixed (experts) and int4 (all linear layers) quantize on load. */
-export const NATIVE_WEIGHTS = ['f32', 'bf16', 'int4_mixed', 'int4'] as const;
+/**
+ * f32 and bf16 as loaded; int4_mixed (experts), int4 (all linear layers) and int4_int8_head (int4
+ * plus an int8 lm_head) quantize on load.
+ */
+export const NATIVE_WEIGHTS = ['f32', 'bf16', 'int4_mixed', 'int4', 'int4_int8_head'] as const;
 export type NativeWeights = (typeof NATIVE_WEIGHTS)[number];
 export type LogitsMode = 'none' | 'last' | 'all';
 export type StopReason = 'eos' | 'stop_sequence' | 'max_tokens' | 'context_full' | 'cancelled';
