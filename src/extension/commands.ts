@@ -150,10 +150,13 @@ async function packRepository({ client, status }: Deps): Promise<void> {
   );
 }
 
+/** Loads the configured model, unless one is loaded already (a settings change restarts the engine). */
 async function loadModel({ client, status }: Deps): Promise<void> {
-  const model = await withProgress('Loading the Scout model', true, (signal, report) =>
-    client.loadModel({}, report, signal),
-  );
+  const model =
+    client.model ??
+    (await withProgress('Loading the Scout model', true, (signal, report) =>
+      client.loadModel({}, report, signal),
+    ));
   void status.refresh();
   void vscode.window.showInformationMessage(
     `Scout: ${model.id} is ready (${formatTokens(model.contextLength)} tokens of context).`,
