@@ -209,7 +209,7 @@ export interface ScreenshotResult {
  * answer holds no code.
  */
 export async function screenshotToCode(
-  backend: Backend,
+  backend: Pick<Backend, 'chat'>,
   request: ScreenshotRequest,
   params: GenerationParams = {},
   onDelta: (text: string) => void = () => {},

@@ -10,7 +10,10 @@ import type { Backend } from '../../backend.js';
 import { ScoutError } from '../../errors.js';
 import { resolveModel } from '../../model/discover.js';
 import { endpointBackend, endpointOptions } from '../../openai/endpoint-options.js';
-import { createNativeBackend } from '../../session/native-backend.js';
+import { TextModel } from '../../native/engine.js';
+import { VisionEncoder } from '../../native/vision.js';
+import { loadTokenizer } from '../../tokenizer/load.js';
+import { nativeImageChat } from '../../vision/chat.js';
 import { MAX_IMAGE_BYTES } from '../../vision/decode.js';
 import {
   CODE_TARGETS,
@@ -24,7 +27,6 @@ import { intOption, numberOption, parseOptions } from '../args.js';
 import type { CliCommand } from '../command.js';
 
 const DEFAULT_MAX_TOKENS = 4096;
-const DEFAULT_CONTEXT = 16_384;
 
 async function readInput(path: string, what: string, limit: number): Promise<Buffer> {
   let bytes: Buffer;
@@ -44,7 +46,7 @@ export const command: CliCommand = {
   usage:
     'scout screenshot-to-code IMAGE [--target html|react|vue|svelte] [--workspace DIR] [--out FILE] ' +
     '[--instruction TEXT] [--previous FILE] [--model DIR | --endpoint URL [--endpoint-model NAME]] ' +
-    '[--max-tokens N] [--temperature T] [--context N] [--weights f32|bf16]',
+    '[--max-tokens N] [--temperature T] [--weights f32|bf16]',
   async run(argv, io) {
     const { values, positionals } = parseOptions(
       argv,
@@ -58,7 +60,6 @@ export const command: CliCommand = {
         ...endpointOptions,
         'max-tokens': { type: 'string' },
         temperature: { type: 'string' },
-        context: { type: 'string' },
         weights: { type: 'string' },
       },
       true,
@@ -79,7 +80,6 @@ export const command: CliCommand = {
       throw new ScoutError('invalid_argument', `--weights must be f32 or bf16, got '${weights}'`);
     const maxTokens = intOption('max-tokens', values['max-tokens'], 1, 1 << 20) ?? DEFAULT_MAX_TOKENS;
     const temperature = numberOption('temperature', values.temperature, 0, 100) ?? 0;
-    const contextSize = intOption('context', values.context, 1024, 1 << 26) ?? DEFAULT_CONTEXT;
 
     const imagePath = positionals[0]!;
     const data = await readInput(imagePath, 'image', MAX_IMAGE_BYTES);
@@ -93,14 +93,29 @@ export const command: CliCommand = {
     if (values.previous !== undefined)
       history.push({ code: (await readInput(values.previous, 'previous code', 1 << 20)).toString('utf8') });
 
-    let backend: Backend & { dispose?(): Promise<void> };
+    // A remote server, or the native engine with its vision tower.
+    let backend: Pick<Backend, 'chat'>;
+    let dispose: () => Promise<void> | void;
     const remote = endpointBackend(values);
     if (remote) {
       backend = remote;
+      dispose = () => {};
     } else {
       const model = await resolveModel(values.model ? { model: values.model } : {});
       io.stderr.write(`scout: loading ${model.dir}\n`);
-      backend = await createNativeBackend({ model: model.dir, weights, contextSize, signal: io.signal });
+      const text = await TextModel.load(model.dir, { weights, signal: io.signal });
+      let vision: VisionEncoder;
+      try {
+        vision = await VisionEncoder.load(model.dir, { weights });
+      } catch (e) {
+        text.dispose();
+        throw e;
+      }
+      backend = nativeImageChat(text, vision, await loadTokenizer(model.dir));
+      dispose = () => {
+        vision.dispose();
+        text.dispose();
+      };
     }
     try {
       io.stderr.write(`scout: writing ${target} code for ${imagePath}\n`);
@@ -125,7 +140,7 @@ export const command: CliCommand = {
       }
       return result.generation.finishReason === 'cancelled' ? 130 : 0;
     } finally {
-      await backend.dispose?.();
+      await dispose();
     }
   },
 };
