@@ -1,5 +1,6 @@
 #include "engine/weights.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -80,11 +81,17 @@ class Binder {
   // output-major [n, K] matrix of `type` (the transpose of that slice).
   cpu::Matrix expert_columns(const TensorView& t, int64_t e, int64_t col0, int64_t n, cpu::WeightType type) {
     const int64_t K = t.shape[1], N = t.shape[2];
-    std::vector<float> transposed(static_cast<size_t>(n * K)), in_row(static_cast<size_t>(n));
-    for (int64_t k = 0; k < K; ++k) {  // input row k of the slice becomes column k of the matrix
-      copy_to_f32(t, static_cast<size_t>((e * K + k) * N + col0), in_row.size(), in_row.data());
+    // Transposed in tiles of kTile input rows: a tile is read row by row, then written out as
+    // kTile contiguous floats per output row, instead of one scattered float per cache line.
+    constexpr int64_t kTile = 64;
+    std::vector<float> transposed(static_cast<size_t>(n * K)), tile(static_cast<size_t>(kTile * n));
+    for (int64_t k0 = 0; k0 < K; k0 += kTile) {
+      const int64_t rows = std::min(kTile, K - k0);
+      for (int64_t j = 0; j < rows; ++j)
+        copy_to_f32(t, static_cast<size_t>((e * K + k0 + j) * N + col0), static_cast<size_t>(n),
+                    &tile[j * n]);
       for (int64_t i = 0; i < n; ++i)
-        transposed[static_cast<size_t>(i * K + k)] = in_row[static_cast<size_t>(i)];
+        for (int64_t j = 0; j < rows; ++j) transposed[static_cast<size_t>(i * K + k0 + j)] = tile[j * n + i];
     }
     cpu::Matrix m(type, n, K);
     for (int64_t i = 0; i < n; ++i) m.set_row_from_f32(i, &transposed[static_cast<size_t>(i * K)]);
