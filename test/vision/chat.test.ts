@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { command as generateCommand } from '../../src/engine/cli/commands/generate.js';
 import { command as screenshotCommand } from '../../src/engine/cli/commands/screenshot-to-code.js';
 import { ScoutError } from '../../src/engine/errors.js';
 import { TextModel } from '../../src/engine/native/engine.js';
@@ -131,5 +132,66 @@ describe('scout screenshot-to-code on the native engine', () => {
       (e: unknown) => e,
     );
     expect((err as ScoutError).code).toBe('image');
+  });
+});
+
+describe('scout generate --prompt --image', () => {
+  function io() {
+    const stdout = new PassThrough();
+    const out: Buffer[] = [];
+    stdout.on('data', (c: Buffer) => out.push(c));
+    return {
+      io: { stdout, stderr: new PassThrough(), isTTY: false, signal: new AbortController().signal },
+      text: () => Buffer.concat(out).toString('utf8'),
+    };
+  }
+
+  it('answers a user turn with an image and streams the same text chatWithImages gives', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'scout-gen-'));
+    writeFileSync(join(work, 'shot.png'), wide);
+    const run = io();
+    const code = await generateCommand.run(
+      [
+        '--model',
+        dir,
+        '--prompt',
+        'What is in this picture?',
+        '--image',
+        join(work, 'shot.png'),
+        '--max-tokens',
+        '6',
+      ],
+      run.io,
+    );
+    expect(code).toBe(0);
+    const direct = await chatWithImages(
+      model,
+      vision,
+      tokenizer,
+      [
+        {
+          role: 'user',
+          content: [
+            { type: 'image', data: new Uint8Array(wide), mimeType: 'image/png' },
+            { type: 'text', text: 'What is in this picture?' },
+          ],
+        },
+      ],
+      { maxTokens: 6, temperature: 0 },
+    );
+    expect(run.text()).toBe(`${direct.text}\n`);
+  }, 60_000);
+
+  it('refuses --image without --prompt and --tokens with --prompt', async () => {
+    for (const args of [
+      ['--model', dir, '--tokens', '1,2', '--image', 'x.png'],
+      ['--model', dir, '--tokens', '1,2', '--prompt', 'hi'],
+    ]) {
+      const err = await generateCommand.run(args, io().io).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((err as ScoutError).code).toBe('invalid_argument');
+    }
   });
 });

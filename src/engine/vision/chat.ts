@@ -3,14 +3,23 @@
  * with its tile layout (llama4.md §4.6), encode the images, prefill the prompt with the features
  * at the `<|patch|>` positions, then sample the answer.
  */
-import type { Backend, ChatMessage as BackendMessage } from '../backend.js';
+import type {
+  Backend,
+  ChatMessage as BackendMessage,
+  ContentPart as BackendContentPart,
+} from '../backend.js';
 import { ScoutError } from '../errors.js';
-import type { GenerateOptions, TextModel } from '../native/engine.js';
-import type { VisionEncoder } from '../native/vision.js';
+import type { CliIO } from '../cli/command.js';
+import type { NativeWeights } from '../native/binding.js';
+import { TextModel, type GenerateOptions } from '../native/engine.js';
+import { VisionEncoder } from '../native/vision.js';
 import { formatLlama4Chat, PATCHES_PER_TILE, type ChatMessage, type ContentPart } from '../prompt/index.js';
 import type { BpeTokenizer } from '../tokenizer/bpe.js';
+import { loadTokenizer } from '../tokenizer/load.js';
 import { decodeImage } from './decode.js';
+import { readImageFile } from './load.js';
 import { preprocessImage, type PreprocessedImage } from './preprocess.js';
+import { sniffImageType } from './screenshot-to-code.js';
 
 export interface ImageChatResult {
   text: string;
@@ -54,23 +63,32 @@ async function prepare(
   return { images, chat };
 }
 
+/**
+ * Formats `messages` for Llama 4 and samples the assistant's answer. `vision` may be undefined
+ * only when no message holds an image.
+ */
 export async function chatWithImages(
   model: TextModel,
-  vision: VisionEncoder,
+  vision: VisionEncoder | undefined,
   tokenizer: BpeTokenizer,
   messages: readonly BackendMessage[],
   options: ImageChatOptions,
 ): Promise<ImageChatResult> {
-  if (vision.config.tokensPerTile !== PATCHES_PER_TILE)
+  const hasImages = messages.some(
+    (m) => typeof m.content !== 'string' && m.content.some((p) => p.type === 'image'),
+  );
+  if (hasImages && !vision) throw new ScoutError('invalid_argument', 'images need the vision encoder');
+  if (vision && vision.config.tokensPerTile !== PATCHES_PER_TILE)
     throw new ScoutError(
       'model_mismatch',
       `the vision tower gives ${vision.config.tokensPerTile} features per tile, but Llama 4 prompts hold ${PATCHES_PER_TILE}`,
     );
-  if (vision.config.textHiddenSize !== model.config.hiddenSize)
+  if (vision && vision.config.textHiddenSize !== model.config.hiddenSize)
     throw new ScoutError('model_mismatch', 'the vision projector does not match the text model width');
-  const { images, chat } = await prepare(messages, vision.config.imageSize);
+  const { images, chat } = await prepare(messages, vision?.config.imageSize ?? 0);
   const ids = formatLlama4Chat(tokenizer, chat).ids;
-  const features = await vision.encode(images);
+  const features =
+    vision && images.length > 0 ? await vision.encode(images) : { rows: 0, data: new Float32Array(0) };
   const patchId = model.config.imageTokenIndex;
   const patches = ids.filter((t) => t === patchId).length;
   if (patches !== features.rows)
@@ -84,7 +102,11 @@ export async function chatWithImages(
   try {
     // The prompt ends with the assistant header, never with an image token: all but its last
     // token go in with the features, the last one starts sampling.
-    await seq.evalWithImages(ids.slice(0, -1), features.data, 'none', signal);
+    if (ids.length > 1) {
+      const head = ids.slice(0, -1);
+      if (features.rows > 0) await seq.evalWithImages(head, features.data, 'none', signal);
+      else await seq.eval(head, 'none', signal);
+    }
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const eos = new Set(model.config.eosTokenIds);
     let text = '';
@@ -159,4 +181,50 @@ export function nativeImageChat(
       };
     },
   };
+}
+
+/** A single user turn of `text` after the image files `paths` (read and size-checked here). */
+export async function userTurnWithImageFiles(
+  text: string,
+  paths: readonly string[],
+): Promise<BackendMessage[]> {
+  const content: BackendContentPart[] = [];
+  for (const path of paths) {
+    const data = await readImageFile(path);
+    const mimeType = sniffImageType(data);
+    if (!mimeType) throw new ScoutError('image', `${path} is not a PNG, JPEG, WebP or GIF image`);
+    content.push({ type: 'image', data, mimeType });
+  }
+  content.push({ type: 'text', text });
+  return [{ role: 'user', content }];
+}
+
+/**
+ * `scout generate --prompt TEXT [--image FILE ...]`: loads the model (and its vision tower when
+ * there are images), answers one user turn and streams the text to io.stdout. Returns the exit code.
+ */
+export async function generateFromPrompt(
+  engine: { model: string; weights: NativeWeights; threads: number; signal: AbortSignal },
+  prompt: string,
+  imagePaths: readonly string[],
+  params: Omit<ImageChatOptions, 'onText' | 'signal'>,
+  io: Pick<CliIO, 'stdout'>,
+): Promise<number> {
+  const messages = await userTurnWithImageFiles(prompt, imagePaths);
+  const tokenizer = await loadTokenizer(engine.model);
+  const model = await TextModel.load(engine.model, engine);
+  let vision: VisionEncoder | undefined;
+  try {
+    if (imagePaths.length > 0) vision = await VisionEncoder.load(engine.model, engine);
+    const result = await chatWithImages(model, vision, tokenizer, messages, {
+      ...params,
+      signal: engine.signal,
+      onText: (text) => io.stdout.write(text),
+    });
+    io.stdout.write('\n');
+    return result.stopReason === 'cancelled' ? 130 : 0;
+  } finally {
+    vision?.dispose();
+    model.dispose();
+  }
 }

@@ -17,4 +17,4 @@ export {
   type PreprocessOptions,
 } from './preprocess.js';
 export { resizeBilinear } from './resize.js';
-export { loadImageFile } from './load.js';
+export { loadImageFile, readImageFile } from './load.js';

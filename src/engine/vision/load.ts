@@ -1,13 +1,11 @@
-/** Reads an image file from disk and decodes it, with the size checked before reading. */
+/** Reads image files from disk, with the size checked before reading. */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ScoutError } from '../errors.js';
 import { decodeImage, MAX_IMAGE_BYTES, type DecodeOptions, type RgbImage } from './decode.js';
 
-export async function loadImageFile(
-  path: string,
-  options: Omit<DecodeOptions, 'label'> = {},
-): Promise<RgbImage> {
+/** The encoded bytes of the image file at `path` (at most MAX_IMAGE_BYTES). */
+export async function readImageFile(path: string): Promise<Uint8Array> {
   const label = basename(path);
   let size: number;
   try {
@@ -20,11 +18,16 @@ export async function loadImageFile(
   }
   if (size > MAX_IMAGE_BYTES)
     throw new ScoutError('image', `${label} is ${size} bytes; the limit is ${MAX_IMAGE_BYTES}`);
-  let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    return new Uint8Array(await readFile(path));
   } catch (e) {
     throw new ScoutError('io', `cannot read image file ${path}`, { cause: e });
   }
-  return decodeImage(bytes, { ...options, label });
+}
+
+export async function loadImageFile(
+  path: string,
+  options: Omit<DecodeOptions, 'label'> = {},
+): Promise<RgbImage> {
+  return decodeImage(await readImageFile(path), { ...options, label: basename(path) });
 }

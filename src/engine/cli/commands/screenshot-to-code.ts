@@ -14,7 +14,7 @@ import { TextModel } from '../../native/engine.js';
 import { VisionEncoder } from '../../native/vision.js';
 import { loadTokenizer } from '../../tokenizer/load.js';
 import { nativeImageChat } from '../../vision/chat.js';
-import { MAX_IMAGE_BYTES } from '../../vision/decode.js';
+import { readImageFile } from '../../vision/load.js';
 import {
   CODE_TARGETS,
   detectTarget,
@@ -82,7 +82,7 @@ export const command: CliCommand = {
     const temperature = numberOption('temperature', values.temperature, 0, 100) ?? 0;
 
     const imagePath = positionals[0]!;
-    const data = await readInput(imagePath, 'image', MAX_IMAGE_BYTES);
+    const data = await readImageFile(imagePath);
     const mimeType = sniffImageType(data);
     if (!mimeType) throw new ScoutError('image', `${imagePath} is not a PNG, JPEG, WebP or GIF image`);
     const target =
