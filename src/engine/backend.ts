@@ -61,6 +61,8 @@ export interface CompletionRequest {
   prompt: string;
   /** Text after the cursor, when the caller wants fill-in-the-middle. */
   suffix?: string;
+  /** With a suffix: a chat turn asking for the code at the cursor ('instruction', the default) or FIM tokens. */
+  style?: 'instruction' | 'fim';
   params?: GenerationParams;
   model?: string;
 }
@@ -76,6 +78,14 @@ export interface Backend {
   readonly kind: 'native' | 'remote';
   listModels(signal?: AbortSignal): Promise<ModelInfo[]>;
   /** Streams text deltas to `onDelta` as they are produced; resolves when generation ends. */
-  chat(request: ChatRequest, onDelta: (text: string) => void, signal?: AbortSignal): Promise<GenerationResult>;
-  complete(request: CompletionRequest, onDelta: (text: string) => void, signal?: AbortSignal): Promise<GenerationResult>;
+  chat(
+    request: ChatRequest,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult>;
+  complete(
+    request: CompletionRequest,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult>;
 }

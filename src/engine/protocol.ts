@@ -8,7 +8,7 @@
  * notifications tagged with the id the client chose for the request (`requestId` / `progressToken`).
  */
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
-import type { ChatMessage, FinishReason, GenerationParams, GenerationStats } from './backend.js';
+import type { FinishReason, GenerationParams, GenerationStats, Role } from './backend.js';
 import type { ScoutErrorCode } from './errors.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -133,6 +133,8 @@ export interface RepoPackParams {
   recentFiles?: string[];
   /** Glob patterns from VS Code's files.exclude. */
   exclude?: string[];
+  /** Also return the packed text (for "pack repository to a file"). */
+  includeText?: boolean;
   progressToken?: string;
 }
 
@@ -143,6 +145,19 @@ export interface RepoPackResult {
   baseTokens: number;
   excluded: Record<string, number>;
   ms: number;
+  /** The packed text, when `includeText` was set. */
+  text?: string;
+}
+
+/** Files that changed since the last pack (the extension's file watcher): the next pack re-reads only them. */
+export interface RepoChangedParams {
+  root: string;
+  paths: string[];
+}
+
+export namespace RepoChanged {
+  export const method = 'repo/changed';
+  export const type = new NotificationType<RepoChangedParams>(method);
 }
 
 export namespace RepoPack {
@@ -158,10 +173,19 @@ export interface Citation {
   endLine?: number;
 }
 
+/** Message content on the wire: JSON has no bytes, so images travel as base64 text. */
+export type WireContentPart =
+  { type: 'text'; text: string } | { type: 'image'; base64: string; mimeType: string };
+
+export interface WireChatMessage {
+  role: Role;
+  content: string | WireContentPart[];
+}
+
 export interface ChatParams {
   /** Chosen by the client; tags this request's `chat/delta` notifications. */
   requestId: string;
-  messages: ChatMessage[];
+  messages: WireChatMessage[];
   params?: GenerationParams;
   /** Answer about this packed repository (its pack is the shared prefix of the prompt). */
   repoRoot?: string;
@@ -201,7 +225,14 @@ export interface CompleteParams {
   suffix: string;
   repoRoot?: string;
   params?: GenerationParams;
+  /**
+   * How the prompt is built: 'instruction' (a chat turn asking for the code at the cursor, the
+   * default) or 'fim' (Llama 4's fill-in-the-middle tokens around the cursor).
+   */
+  style?: CompletionStyle;
 }
+
+export type CompletionStyle = 'instruction' | 'fim';
 
 export interface CompleteResult {
   text: string;
@@ -211,6 +242,23 @@ export interface CompleteResult {
 export namespace Complete {
   export const method = 'complete';
   export const type = new RequestType<CompleteParams, CompleteResult, ErrorData>(method);
+}
+
+// ── token counting ────────────────────────────────────────────────────────────────────────────────
+
+export interface TokenizeParams {
+  text: string;
+}
+
+/** Counted with the loaded model's tokenizer, or o200k_base when none is loaded. */
+export interface TokenizeResult {
+  count: number;
+  tokenizer: string;
+}
+
+export namespace Tokenize {
+  export const method = 'tokenize';
+  export const type = new RequestType<TokenizeParams, TokenizeResult, ErrorData>(method);
 }
 
 // ── status, liveness, shutdown ─────────────────────────────────────────────────────────────────────

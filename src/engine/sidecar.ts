@@ -8,7 +8,7 @@
  * - Heavy work runs on the addon's worker threads, so this thread always answers `ping`.
  * - It exits when its parent dies (the watchdog polls the parent pid), when stdin closes, and after
  *   `shutdown`.
- * - Logs are structured: `log` notifications to the client, and JSON lines on stderr.
+ * - Logs are structured: `log` notifications to the client; JSON lines on stderr for start and crashes.
  */
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as P from './protocol.js';
@@ -40,10 +40,9 @@ function main(): void {
   const notify = {
     progress: (p: P.ProgressParams) => void connection.sendNotification(P.Progress.type, p),
     chatDelta: (p: P.ChatDeltaParams) => void connection.sendNotification(P.ChatDelta.type, p),
-    log: (p: P.LogParams) => {
-      logLine(p.level, p.message, p.fields);
-      void connection.sendNotification(P.Log.type, p);
-    },
+    // Structured logs go to the client once; stderr carries only what happens outside a request
+    // (start, crashes), which the supervisor records when the connection itself is in trouble.
+    log: (p: P.LogParams) => void connection.sendNotification(P.Log.type, p),
   };
   const exit = (code: number) => {
     connection.dispose();

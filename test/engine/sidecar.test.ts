@@ -115,6 +115,38 @@ describe('sidecar over stdio', () => {
     expect((await connection.sendRequest(P.Status.type, {})).cache.hits).toBeGreaterThan(0);
   }, 60_000);
 
+  it('counts tokens, returns pack text on request, completes in both prompt styles, and checks images', async () => {
+    const counted = await connection.sendRequest(P.Tokenize.type, { text: 'hello world' });
+    expect(counted).toEqual({ count: 2, tokenizer: expect.any(String) });
+
+    const packed = await connection.sendRequest(P.RepoPack.type, { root: repo, includeText: true });
+    expect(packed.text).toContain('math.ts');
+    expect(packed.text).toContain('return a + b;');
+
+    for (const style of ['instruction', 'fim'] as const) {
+      const done = await connection.sendRequest(P.Complete.type, {
+        requestId: `c-${style}`,
+        uri: 'file:///x.ts',
+        languageId: 'typescript',
+        prefix: 'function add(a, b) {\n  return',
+        suffix: '\n}\n',
+        style,
+        params: { maxTokens: 4 },
+      });
+      expect(done.stats.promptTokens).toBeGreaterThan(8);
+    }
+
+    const bad = await connection
+      .sendRequest(P.Chat.type, {
+        requestId: 'img',
+        messages: [
+          { role: 'user', content: [{ type: 'image', base64: 'not base64!', mimeType: 'image/png' }] },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect((bad as ResponseError<P.ErrorData>).data?.scoutCode).toBe('image');
+  }, 60_000);
+
   it('answers ping while generating, and cancels a chat', async () => {
     const source = new CancellationTokenSource();
     const pending = connection.sendRequest(

@@ -62,5 +62,13 @@ export function serveConnection(
   handle(P.RepoPack.type, (p: P.RepoPackParams, signal) => core.packRepo(p, signal));
   handle(P.Chat.type, (p: P.ChatParams, signal) => core.chat(p, signal));
   handle(P.Complete.type, (p: P.CompleteParams, signal) => core.complete(p, signal));
+  handle(P.Tokenize.type, (p: P.TokenizeParams) => core.tokenize(p));
   handle(P.Shutdown.type, () => core.shutdown());
+  connection.onNotification(P.RepoChanged.method, (p: P.RepoChangedParams) => {
+    try {
+      core.repoChanged(p);
+    } catch (e) {
+      options.onInternalError?.(e, P.RepoChanged.method);
+    }
+  });
 }

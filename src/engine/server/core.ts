@@ -18,6 +18,8 @@ export interface LoadedBackend {
   /** KV bytes held now (native engine); 0 for remote backends. */
   kvBytes(): number;
   cacheStats(): P.StatusResult['cache'];
+  /** Counts tokens with the model's own tokenizer (native engine); absent for remote backends. */
+  countTokens?(text: string): number;
   /** Evaluates a system turn into the prompt cache ahead of questions (native engine only). */
   prefill?(
     system: string,
@@ -36,6 +38,8 @@ export interface PackedRepo {
   focused: string;
   /** Paths the pack contains: citations are checked against them. */
   paths: ReadonlySet<string>;
+  /** The whole packed text (base then focused part). */
+  text: string;
   result: P.RepoPackResult;
 }
 
@@ -55,6 +59,10 @@ export interface CoreDeps {
     onProgress: (done: number, total: number) => void,
     signal: AbortSignal,
   ): Promise<PackedRepo>;
+  /** Files changed under a packed repository since its last pack. */
+  repoChanged(root: string, paths: string[]): void;
+  /** Counts with o200k_base, for when no model is loaded. */
+  countO200k(text: string): Promise<number>;
 }
 
 export interface Notifier {
@@ -72,7 +80,41 @@ export interface SidecarCore {
   packRepo(params: P.RepoPackParams, signal: AbortSignal): Promise<P.RepoPackResult>;
   chat(params: P.ChatParams, signal: AbortSignal): Promise<P.ChatResult>;
   complete(params: P.CompleteParams, signal: AbortSignal): Promise<P.CompleteResult>;
+  tokenize(params: P.TokenizeParams): Promise<P.TokenizeResult>;
+  repoChanged(params: P.RepoChangedParams): void;
   shutdown(): Promise<Record<string, never>>;
+}
+
+/** Largest image a chat message may carry, decoded (the vision path checks pixel counts itself). */
+const MAX_IMAGE_BYTES = 32 * 1024 * 1024;
+
+/** Wire messages (base64 images) to backend messages (bytes), validating what JSON cannot type. */
+export function fromWire(message: P.WireChatMessage): ChatMessage {
+  const roles = ['system', 'user', 'assistant', 'tool'];
+  if (!message || !roles.includes(message.role))
+    throw new ScoutError('invalid_argument', `a message role must be one of ${roles.join(', ')}`);
+  if (typeof message.content === 'string') return { role: message.role, content: message.content };
+  if (!Array.isArray(message.content))
+    throw new ScoutError('invalid_argument', 'message content must be a string or a list of parts');
+  return {
+    role: message.role,
+    content: message.content.map((part) => {
+      if (part?.type === 'text' && typeof part.text === 'string') return { type: 'text', text: part.text };
+      if (part?.type === 'image' && typeof part.base64 === 'string' && typeof part.mimeType === 'string') {
+        if (part.base64.length > (MAX_IMAGE_BYTES / 3) * 4 + 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(part.base64))
+          throw new ScoutError('image', 'an image must be base64 text of at most 32 MiB');
+        return {
+          type: 'image',
+          data: new Uint8Array(Buffer.from(part.base64, 'base64')),
+          mimeType: part.mimeType,
+        };
+      }
+      throw new ScoutError(
+        'invalid_argument',
+        'a content part must be {type:"text",text} or {type:"image",base64,mimeType}',
+      );
+    }),
+  };
 }
 
 export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => void): SidecarCore {
@@ -237,7 +279,7 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
       );
       repos.set(repo.root, repo);
       startPrefill(repo, token ?? `prefill:${repo.root}`);
-      return repo.result;
+      return params.includeText ? { ...repo.result, text: repo.text } : repo.result;
     },
 
     async chat(params, signal) {
@@ -248,7 +290,8 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
           'invalid_argument',
           `repository ${params.repoRoot} is not packed: call repo/pack first`,
         );
-      const messages: ChatMessage[] = repo ? codebaseMessages(repo, params.messages) : params.messages;
+      const conversation = params.messages.map(fromWire);
+      const messages: ChatMessage[] = repo ? codebaseMessages(repo, conversation) : conversation;
       const scanner = new CitationScanner(repo?.paths);
       const result = await track(() =>
         backend.chat(
@@ -288,6 +331,20 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
       );
       if (result.finishReason === 'cancelled' && signal.aborted) throw new CancelledError();
       return { text: result.text, stats: result.stats };
+    },
+
+    async tokenize(params) {
+      if (typeof params.text !== 'string') throw new ScoutError('invalid_argument', 'text must be a string');
+      if (loaded?.countTokens) return { count: loaded.countTokens(params.text), tokenizer: loaded.info.id };
+      return { count: await deps.countO200k(params.text), tokenizer: 'o200k_base' };
+    },
+
+    repoChanged(params) {
+      if (typeof params?.root !== 'string' || !Array.isArray(params.paths)) return;
+      deps.repoChanged(
+        params.root,
+        params.paths.filter((p): p is string => typeof p === 'string'),
+      );
     },
 
     async shutdown() {

@@ -10,11 +10,14 @@ import { createNativeBackend } from '../session/native-backend.js';
 import { repoContext } from '../session/repo-context.js';
 import type { CoreDeps, LoadedBackend } from './core.js';
 import { loadBinding } from '../native/binding.js';
+import { loadO200kBase } from '../tokenizer/index.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
 export function productionDeps(): CoreDeps {
   const packers = new Map<string, RepoPacker>();
+  /** Repositories whose changes the client reports (repo/changed), so packs can be incremental. */
+  const watched = new Set<string>();
   let modelDir: string | undefined;
 
   return {
@@ -91,8 +94,18 @@ export function productionDeps(): CoreDeps {
           return { entries, hits, misses, reusedTokens };
         },
         prefill: (system, onProgress, signal) => native.prefill(system, onProgress, signal),
+        countTokens: (text) => native.tokenizer.count(text),
         dispose: () => native.dispose(),
       };
+    },
+
+    repoChanged(root, paths) {
+      watched.add(root);
+      packers.get(root)?.notifyChanged(paths);
+    },
+
+    async countO200k(text) {
+      return (await loadO200kBase()).count(text);
     },
 
     async pack(params: P.RepoPackParams, _onProgress, signal) {
@@ -104,7 +117,8 @@ export function productionDeps(): CoreDeps {
         packer = new RepoPacker(params.root, defaultDeps(params.root, { tokenizer }));
         packers.set(params.root, packer);
       }
-      packer.invalidateAll();
+      // Without change events from the extension (the CLI, a first pack), discover everything again.
+      if (!watched.has(params.root)) packer.invalidateAll();
       const result = await packer.pack({
         ...(params.budget !== undefined ? { budget: params.budget } : {}),
         ...(params.query ? { query: params.query } : {}),
@@ -117,6 +131,7 @@ export function productionDeps(): CoreDeps {
       return {
         root: params.root,
         ...context,
+        text: result.text,
         result: {
           files: result.stats.files,
           tokens: result.stats.tokens,

@@ -100,6 +100,17 @@ export class NativeBackend implements Backend {
     let ids: number[];
     if (request.suffix === undefined) {
       ids = [this.model.config.bosTokenId, ...this.tokenizer.encode(request.prompt)];
+    } else if (request.style === 'fim') {
+      // Prefix-suffix-middle order with Llama 4's reserved FIM tokens; the model writes the middle.
+      const t = this.tokenizer;
+      ids = [
+        this.model.config.bosTokenId,
+        t.specialTokenId('<|fim_prefix|>'),
+        ...t.encode(request.prompt),
+        t.specialTokenId('<|fim_suffix|>'),
+        ...t.encode(request.suffix),
+        t.specialTokenId('<|fim_middle|>'),
+      ];
     } else {
       const user = `${request.prompt}<CURSOR>${request.suffix}`;
       ids = formatLlama4Chat(this.tokenizer, [

@@ -7,7 +7,7 @@
  * loses the model) the next request loads it again instead of failing.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChatMessage, ContentPart, GenerationParams } from '../../engine/backend.js';
+import type { ChatMessage, GenerationParams } from '../../engine/backend.js';
 import { Emitter } from 'vscode-jsonrpc/node';
 import * as P from '../../engine/protocol.js';
 import { EngineError } from '../errors.js';
@@ -148,23 +148,16 @@ export class ScoutClient {
   }
 }
 
-/**
- * Images travel as base64 text: JSON has no bytes, and a Uint8Array would serialize as an object
- * with one key per byte. The sidecar decodes `data` back to bytes (see the report on the protocol).
- */
-function toWire(message: ChatMessage): ChatMessage {
-  if (typeof message.content === 'string') return message;
+/** Images travel as base64 text on the wire (protocol.ts WireContentPart): JSON has no bytes. */
+function toWire(message: ChatMessage): P.WireChatMessage {
+  if (typeof message.content === 'string') return { role: message.role, content: message.content };
   return {
     role: message.role,
-    content: message.content.map((part): ContentPart => {
+    content: message.content.map((part): P.WireContentPart => {
       if (part.type !== 'image') return part;
       if (!(part.data instanceof Uint8Array))
         throw new EngineError('invalid_argument', 'image data must be bytes');
-      return {
-        type: 'image',
-        mimeType: part.mimeType,
-        data: Buffer.from(part.data).toString('base64') as unknown as Uint8Array,
-      };
+      return { type: 'image', mimeType: part.mimeType, base64: Buffer.from(part.data).toString('base64') };
     }),
   };
 }
