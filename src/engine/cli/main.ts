@@ -36,7 +36,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   } catch (e) {
     if (e instanceof ScoutError) {
       io.stderr.write(`scout ${name}: ${e.code}: ${e.message}\n`);
-      return e.code === 'cancelled' ? EXIT_CANCELLED : e.code === 'invalid_argument' ? EXIT_USAGE : EXIT_ERROR;
+      return e.code === 'cancelled'
+        ? EXIT_CANCELLED
+        : e.code === 'invalid_argument'
+          ? EXIT_USAGE
+          : EXIT_ERROR;
     }
     throw e;
   }
@@ -57,7 +61,9 @@ export function runFromProcess(): void {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`scout: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(
+        `scout: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
       process.exitCode = EXIT_ERROR;
     },
   );
