@@ -1,8 +1,11 @@
-// Int4 row kernels (layout: cpu/int4.hpp): dot products of group-128 int4 weight rows with f32
-// activations. Each group's integer weights are widened to f32 once and shared by all NT tokens;
-// a token accumulates q·x over the group, then adds that partial sum times the group's scale
-// (one multiply per 128 weights instead of one per weight). A partial last group goes through
-// the same scalar code on every ISA.
+// Int4 row kernels (weights: cpu/int4.hpp; activations: Q8Acts in cpu/row_kernels.hpp), w4a8.
+//
+// For group g of a row and token t the integer dot  I = Σ_j nibble_j · qx_j  is exact (nibbles
+// are q + 8 in 0..15, qx the int8 activations), so the group contributes
+//   (I − 8 · Σ qx) · scale_w · scale_x
+// and every ISA computes the same integers; only the order of the f32 accumulation over groups
+// differs. AVX-512 VNNI multiplies 64 nibbles by 64 int8 activations per vpdpbusd; AVX2 uses
+// vpmaddubsw (at most 2 · 15 · 127 per 16-bit lane, far from saturating).
 #include <immintrin.h>
 
 // GCC 12's AVX-512 intrinsic headers seed some conversions with deliberately undefined
@@ -11,142 +14,150 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include <algorithm>
+#include <cmath>
 
 #include "cpu/int4.hpp"
 #include "cpu/row_kernels.hpp"
 
 namespace scout::cpu {
+
+void quantize_acts_q8(const float* x, int64_t T, int64_t K, Q8Acts& out) {
+  const int64_t G = int4_groups(K);
+  out.groups = G;
+  out.q.assign(static_cast<size_t>(T * G * kInt4Group), 0);
+  out.scale.resize(static_cast<size_t>(T * G));
+  out.sum.resize(static_cast<size_t>(T * G));
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t g = 0; g < G; ++g) {
+      const float* xg = x + t * K + g * kInt4Group;
+      const int64_t n = std::min(kInt4Group, K - g * kInt4Group);
+      float absmax = 0.0f;
+      for (int64_t i = 0; i < n; ++i) absmax = std::max(absmax, std::fabs(xg[i]));
+      const float scale = absmax / 127.0f;
+      const float inv = absmax > 0.0f ? 127.0f / absmax : 0.0f;
+      int8_t* q = &out.q[static_cast<size_t>((t * G + g) * kInt4Group)];
+      int32_t sum = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        q[i] = static_cast<int8_t>(std::clamp(std::nearbyint(xg[i] * inv), -127.0f, 127.0f));
+        sum += q[i];
+      }
+      out.scale[static_cast<size_t>(t * G + g)] = scale;
+      out.sum[static_cast<size_t>(t * G + g)] = sum;
+    }
+  }
+}
+
 namespace {
 
-// The partial last group (fewer than 128 weights), scalar, added to acc[t].
-template <WeightType W, int NT>
-inline void partial_group(const uint8_t* w, const float* x, int64_t ldx, int64_t K, float* acc) {
-  const int64_t g = K / kInt4Group, k0 = g * kInt4Group, n = K - k0;
-  if (n == 0) return;
-  float q[kInt4Group];
-  int4_unpack_group(w, g, q);
-  const float s = int4_scale(W, w, K, g);
-  for (int t = 0; t < NT; ++t) {
-    float sum = 0.0f;
-    for (int64_t i = 0; i < n; ++i) sum += q[i] * x[t * ldx + k0 + i];
-    acc[t] += sum * s;
-  }
+// The group's combined scale and its offset correction for token t.
+template <WeightType W>
+inline void group_terms(const uint8_t* w, const Q8Acts& a, int64_t t, int64_t K, int64_t g, float* scale,
+                        float* offset) {
+  const size_t i = static_cast<size_t>(t * a.groups + g);
+  *scale = int4_scale(W, w, K, g) * a.scale[i];
+  *offset = 8.0f * static_cast<float>(a.sum[i]);
 }
 
 // Scalar: any x86-64, and the reference the SIMD paths are tested against.
 template <WeightType W, int NT>
-void int4_dots_scalar(const uint8_t* w, size_t, const float* x, int64_t ldx, int64_t K, float* out) {
-  float acc[NT] = {};
-  float q[kInt4Group];
-  for (int64_t g = 0; g < K / kInt4Group; ++g) {
-    int4_unpack_group(w, g, q);
-    const float s = int4_scale(W, w, K, g);
-    for (int t = 0; t < NT; ++t) {
-      const float* xg = x + t * ldx + g * kInt4Group;
-      float sum = 0.0f;
-      for (int64_t i = 0; i < kInt4Group; ++i) sum += q[i] * xg[i];
-      acc[t] += sum * s;
+void int4_dots_scalar(const uint8_t* w, const Q8Acts& a, int64_t t0, int64_t K, float* out) {
+  for (int i = 0; i < NT; ++i) {
+    const int64_t t = t0 + i;
+    float acc = 0.0f;
+    for (int64_t g = 0; g < a.groups; ++g) {
+      const uint8_t* b = w + g * kInt4GroupBytes;
+      const int8_t* q = &a.q[static_cast<size_t>((t * a.groups + g) * kInt4Group)];
+      int32_t dot = 0;
+      for (int64_t j = 0; j < kInt4GroupBytes; ++j)
+        dot += (b[j] & 0x0F) * q[j] + (b[j] >> 4) * q[j + kInt4GroupBytes];
+      float scale, offset;
+      group_terms<W>(w, a, t, K, g, &scale, &offset);
+      acc += (static_cast<float>(dot) - offset) * scale;
     }
+    out[i] = acc;
   }
-  partial_group<W, NT>(w, x, ldx, K, acc);
-  for (int t = 0; t < NT; ++t) out[t] = acc[t];
 }
 
-// AVX2 + FMA: a group is four 16-byte chunks; chunk c holds weights 16c..16c+15 (low nibbles) and
-// 64+16c..64+16c+15 (high nibbles), widened 8 at a time.
-__attribute__((target("avx2,fma"))) inline __m256 widen8(__m128i nibbles) {
-  return _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(nibbles), _mm256_set1_epi32(8)));
-}
-
+// AVX2: 32 nibble bytes at a time; maddubs gives 16-bit pair sums, madd with ones 32-bit sums.
 template <WeightType W, int NT>
-__attribute__((target("avx2,fma"))) void int4_dots_avx2(const uint8_t* w, size_t, const float* x, int64_t ldx,
+__attribute__((target("avx2,fma"))) void int4_dots_avx2(const uint8_t* w, const Q8Acts& a, int64_t t0,
                                                         int64_t K, float* out) {
+  const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   __m256 acc[NT];
-  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-  const __m128i low4 = _mm_set1_epi8(0x0F);
-  for (int64_t g = 0; g < K / kInt4Group; ++g) {
-    const uint8_t* bytes = w + g * kInt4GroupBytes;
-    const int64_t k0 = g * kInt4Group;
-    __m256 sum[NT];
-    for (int t = 0; t < NT; ++t) sum[t] = _mm256_setzero_ps();
-    for (int c = 0; c < 4; ++c) {
-      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 16 * c));
-      const __m128i lo = _mm_and_si128(b, low4), hi = _mm_and_si128(_mm_srli_epi16(b, 4), low4);
-      const __m256 w0 = widen8(lo), w1 = widen8(_mm_srli_si128(lo, 8));
-      const __m256 w2 = widen8(hi), w3 = widen8(_mm_srli_si128(hi, 8));
-      for (int t = 0; t < NT; ++t) {
-        const float* xl = x + t * ldx + k0 + 16 * c;
-        const float* xh = xl + kInt4GroupBytes;
-        sum[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xl), sum[t]);
-        sum[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xl + 8), sum[t]);
-        sum[t] = _mm256_fmadd_ps(w2, _mm256_loadu_ps(xh), sum[t]);
-        sum[t] = _mm256_fmadd_ps(w3, _mm256_loadu_ps(xh + 8), sum[t]);
-      }
+  float offsets[NT] = {};
+  for (int i = 0; i < NT; ++i) acc[i] = _mm256_setzero_ps();
+  for (int64_t g = 0; g < a.groups; ++g) {
+    const __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + g * kInt4GroupBytes));
+    const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + g * kInt4GroupBytes + 32));
+    const __m256i lo0 = _mm256_and_si256(b0, low4), lo1 = _mm256_and_si256(b1, low4);
+    const __m256i hi0 = _mm256_and_si256(_mm256_srli_epi16(b0, 4), low4);
+    const __m256i hi1 = _mm256_and_si256(_mm256_srli_epi16(b1, 4), low4);
+    for (int i = 0; i < NT; ++i) {
+      const int64_t t = t0 + i;
+      const int8_t* q = &a.q[static_cast<size_t>((t * a.groups + g) * kInt4Group)];
+      const __m256i* x = reinterpret_cast<const __m256i*>(q);  // 4 x 32 activations
+      // Four 16-bit partial sums of at most 3810 each: their sum still fits in 16 bits.
+      const __m256i s16 =
+          _mm256_add_epi16(_mm256_add_epi16(_mm256_maddubs_epi16(lo0, _mm256_loadu_si256(x)),
+                                            _mm256_maddubs_epi16(lo1, _mm256_loadu_si256(x + 1))),
+                           _mm256_add_epi16(_mm256_maddubs_epi16(hi0, _mm256_loadu_si256(x + 2)),
+                                            _mm256_maddubs_epi16(hi1, _mm256_loadu_si256(x + 3))));
+      const __m256 dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(s16, ones));
+      float scale, offset;
+      group_terms<W>(w, a, t, K, g, &scale, &offset);
+      acc[i] = _mm256_fmadd_ps(dot, _mm256_set1_ps(scale), acc[i]);
+      offsets[i] += offset * scale;
     }
-    const __m256 s = _mm256_set1_ps(int4_scale(W, w, K, g));
-    for (int t = 0; t < NT; ++t) acc[t] = _mm256_fmadd_ps(sum[t], s, acc[t]);
   }
-  float tail[NT] = {};
-  partial_group<W, NT>(w, x, ldx, K, tail);
-  for (int t = 0; t < NT; ++t) {
-    const __m128 q = _mm_add_ps(_mm256_castps256_ps128(acc[t]), _mm256_extractf128_ps(acc[t], 1));
+  for (int i = 0; i < NT; ++i) {
+    const __m128 q = _mm_add_ps(_mm256_castps256_ps128(acc[i]), _mm256_extractf128_ps(acc[i], 1));
     const __m128 d = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    out[t] = _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d))) + tail[t];
+    out[i] = _mm_cvtss_f32(_mm_add_ss(d, _mm_movehdup_ps(d))) - offsets[i];
   }
 }
 
-// AVX-512F: the 64 bytes of a group in one load; 16-byte lanes i of the low and high nibbles are
-// weights 16i.. and 64+16i.., widened 16 at a time.
-__attribute__((target("avx512f"))) inline __m512 widen16(__m128i nibbles) {
-  return _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_cvtepu8_epi32(nibbles), _mm512_set1_epi32(8)));
-}
-
+// AVX-512 VNNI: one vpdpbusd per 64 nibbles (low nibbles with activations 0..63, high with 64..127).
 template <WeightType W, int NT>
-__attribute__((target("avx512f"))) void int4_dots_avx512(const uint8_t* w, size_t, const float* x,
-                                                         int64_t ldx, int64_t K, float* out) {
-  __m512 acc[NT];
-  for (int t = 0; t < NT; ++t) acc[t] = _mm512_setzero_ps();
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void int4_dots_vnni(const uint8_t* w, const Q8Acts& a,
+                                                                           int64_t t0, int64_t K,
+                                                                           float* out) {
   const __m512i low4 = _mm512_set1_epi8(0x0F);
-  for (int64_t g = 0; g < K / kInt4Group; ++g) {
+  __m512 acc[NT];
+  float offsets[NT] = {};
+  for (int i = 0; i < NT; ++i) acc[i] = _mm512_setzero_ps();
+  for (int64_t g = 0; g < a.groups; ++g) {
     const __m512i b = _mm512_loadu_si512(w + g * kInt4GroupBytes);
-    const __m512i lo = _mm512_and_si512(b, low4), hi = _mm512_and_si512(_mm512_srli_epi64(b, 4), low4);
-    const __m512 wv[8] = {
-        widen16(_mm512_extracti32x4_epi32(lo, 0)), widen16(_mm512_extracti32x4_epi32(lo, 1)),
-        widen16(_mm512_extracti32x4_epi32(lo, 2)), widen16(_mm512_extracti32x4_epi32(lo, 3)),
-        widen16(_mm512_extracti32x4_epi32(hi, 0)), widen16(_mm512_extracti32x4_epi32(hi, 1)),
-        widen16(_mm512_extracti32x4_epi32(hi, 2)), widen16(_mm512_extracti32x4_epi32(hi, 3))};
-    const __m512 s = _mm512_set1_ps(int4_scale(W, w, K, g));
-    for (int t = 0; t < NT; ++t) {
-      const float* xg = x + t * ldx + g * kInt4Group;
-      // Two chains of four, so consecutive FMAs do not wait on each other.
-      __m512 s0 = _mm512_mul_ps(wv[0], _mm512_loadu_ps(xg));
-      __m512 s1 = _mm512_mul_ps(wv[1], _mm512_loadu_ps(xg + 16));
-      for (int i = 2; i < 8; i += 2) {
-        s0 = _mm512_fmadd_ps(wv[i], _mm512_loadu_ps(xg + 16 * i), s0);
-        s1 = _mm512_fmadd_ps(wv[i + 1], _mm512_loadu_ps(xg + 16 * i + 16), s1);
-      }
-      acc[t] = _mm512_fmadd_ps(_mm512_add_ps(s0, s1), s, acc[t]);
+    const __m512i lo = _mm512_and_si512(b, low4), hi = _mm512_and_si512(_mm512_srli_epi16(b, 4), low4);
+    for (int i = 0; i < NT; ++i) {
+      const int64_t t = t0 + i;
+      const int8_t* q = &a.q[static_cast<size_t>((t * a.groups + g) * kInt4Group)];
+      __m512i dot = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(q));
+      dot = _mm512_dpbusd_epi32(dot, hi, _mm512_loadu_si512(q + kInt4GroupBytes));
+      float scale, offset;
+      group_terms<W>(w, a, t, K, g, &scale, &offset);
+      acc[i] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(dot), _mm512_set1_ps(scale), acc[i]);
+      offsets[i] += offset * scale;
     }
   }
-  float tail[NT] = {};
-  partial_group<W, NT>(w, x, ldx, K, tail);
-  for (int t = 0; t < NT; ++t) out[t] = _mm512_reduce_add_ps(acc[t]) + tail[t];
+  for (int i = 0; i < NT; ++i) out[i] = _mm512_reduce_add_ps(acc[i]) - offsets[i];
+}
+
+bool has_vnni() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
 }
 
 template <WeightType W>
-DotsFn pick(Isa isa, int tokens) {
+Int4DotsFn pick(Isa isa, int tokens) {
   const bool block = tokens == kTokenBlock;
-  switch (isa) {
-    case Isa::Avx512: return block ? int4_dots_avx512<W, kTokenBlock> : int4_dots_avx512<W, 1>;
-    case Isa::Avx2: return block ? int4_dots_avx2<W, kTokenBlock> : int4_dots_avx2<W, 1>;
-    case Isa::Scalar: break;
-  }
+  if (isa == Isa::Avx512 && has_vnni()) return block ? int4_dots_vnni<W, kTokenBlock> : int4_dots_vnni<W, 1>;
+  if (isa != Isa::Scalar) return block ? int4_dots_avx2<W, kTokenBlock> : int4_dots_avx2<W, 1>;
   return block ? int4_dots_scalar<W, kTokenBlock> : int4_dots_scalar<W, 1>;
 }
 
 }  // namespace
 
-DotsFn int4_dots(Isa isa, WeightType type, int tokens) {
+Int4DotsFn int4_dots(Isa isa, WeightType type, int tokens) {
   return type == WeightType::Int4F32 ? pick<WeightType::Int4F32>(isa, tokens)
                                      : pick<WeightType::Int4>(isa, tokens);
 }

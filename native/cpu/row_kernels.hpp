@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "cpu/matmul.hpp"
 #include "cpu/matrix.hpp"
@@ -19,8 +20,21 @@ using DotsFn = void (*)(const uint8_t*, size_t, const float*, int64_t, int64_t, 
 
 constexpr int kTokenBlock = 4;  // tokens sharing one pass over a weight row
 
-// The int4 row kernels of `isa` for one row and `tokens` tokens (1 or kTokenBlock).
-DotsFn int4_dots(Isa isa, WeightType type, int tokens);
+// Activations as the int4 kernels read them (w4a8): each token's K values quantized per group of
+// 128 to int8 (symmetric, scale = absmax / 127, round half to even), zero-padded to whole groups,
+// with each group's scale and the sum of its int8 values (the kernels multiply the raw nibbles,
+// q + 8, and take 8 · sum back out). Quantizing is per token, so batching never changes a result.
+struct Q8Acts {
+  int64_t groups = 0;        // per token: ceil(K / 128)
+  std::vector<int8_t> q;     // [T, groups * 128]
+  std::vector<float> scale;  // [T, groups]
+  std::vector<int32_t> sum;  // [T, groups]
+};
+void quantize_acts_q8(const float* x, int64_t T, int64_t K, Q8Acts& out);
+
+// out[i] = dot(int4 row w, token t0 + i of a) for NT tokens (1 or kTokenBlock), K weights.
+using Int4DotsFn = void (*)(const uint8_t* w, const Q8Acts& a, int64_t t0, int64_t K, float* out);
+Int4DotsFn int4_dots(Isa isa, WeightType type, int tokens);
 // The int8 row kernels of `isa` (cpu/int8.hpp) for one row and `tokens` tokens.
 DotsFn int8_dots(Isa isa, int tokens);
 

@@ -8,6 +8,7 @@
 
 #include "cpu/attention.hpp"
 #include "cpu/matmul.hpp"
+#include "cpu/row_kernels.hpp"
 #include "engine/tensor.hpp"
 #include "tests/check.hpp"
 
@@ -34,13 +35,26 @@ bool close(double got, double want, double tol) {
   return std::fabs(got - want) <= tol * (1.0 + std::fabs(want));
 }
 
+// The activations an int4 matmul actually multiplies: x quantized to int8 per group (w4a8).
+std::vector<float> as_q8(const std::vector<float>& x, int64_t T, int64_t K) {
+  Q8Acts acts;
+  quantize_acts_q8(x.data(), T, K, acts);
+  std::vector<float> out(x.size());
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t k = 0; k < K; ++k)
+      out[t * K + k] = acts.q[(t * acts.groups) * 128 + k] * acts.scale[t * acts.groups + k / 128];
+  return out;
+}
+
 void check_matmul(WeightType type, int64_t T, int64_t N, int64_t K, int threads) {
   ThreadPool pool(threads);
   auto w = random_vector(static_cast<size_t>(N * K), 1);
-  auto x = random_vector(static_cast<size_t>(T * K), 2);
+  const auto x_in = random_vector(static_cast<size_t>(T * K), 2);
   Matrix m = make_matrix(type, N, K, w);
   std::vector<float> y(static_cast<size_t>(T * N));
-  matmul(pool, x.data(), T, m, y.data());
+  matmul(pool, x_in.data(), T, m, y.data());
+  // The reference: dequantized weights times (for int4) the int8 activations, in double.
+  const auto x = is_int4(type) ? as_q8(x_in, T, K) : x_in;
   std::vector<float> row(static_cast<size_t>(K));
   int bad = 0;
   for (int64_t n = 0; n < N; ++n) {
@@ -89,6 +103,32 @@ SCOUT_TEST(ops_matmul_int4_matches_reference_on_odd_sizes) {
   });
 }
 
+// w4a8 against f32 activations: per-group int8 activations cost well under 1 % of the output's scale.
+SCOUT_TEST(ops_matmul_int4_activation_quantization_error_is_small) {
+  for_each_isa([] {
+    ThreadPool pool(2);
+    const int64_t T = 5, N = 17, K = 1024;
+    auto w = random_vector(static_cast<size_t>(N * K), 7);
+    auto x = random_vector(static_cast<size_t>(T * K), 8);
+    Matrix m = make_matrix(WeightType::Int4, N, K, w);
+    std::vector<float> y(static_cast<size_t>(T * N)), row(static_cast<size_t>(K));
+    matmul(pool, x.data(), T, m, y.data());
+    double worst = 0, rms = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      m.row_to_f32(n, row.data());
+      for (int64_t t = 0; t < T; ++t) {
+        double want = 0;
+        for (int64_t k = 0; k < K; ++k) want += static_cast<double>(row[k]) * x[t * K + k];
+        worst = std::max(worst, std::fabs(y[t * N + n] - want));
+        rms += want * want;
+      }
+    }
+    rms = std::sqrt(rms / static_cast<double>(T * N));
+    CHECK(worst > 0.0);         // the activations really are quantized
+    CHECK(worst < 0.01 * rms);  // and cost far less than the weights' own int4 error
+  });
+}
+
 SCOUT_TEST(ops_matmul_int8_matches_reference_on_odd_sizes) {
   for_each_isa([] {
     for (int64_t K : {1, 7, 31, 32, 33, 100, 129})
@@ -102,7 +142,8 @@ SCOUT_TEST(ops_matmul_is_bit_identical_for_any_thread_count_and_batch) {
     const int64_t T = 7, N = 131, K = 301;
     auto w = random_vector(static_cast<size_t>(N * K), 3);
     auto x = random_vector(static_cast<size_t>(T * K), 4);
-    for (WeightType type : {WeightType::F32, WeightType::BF16, WeightType::Int4, WeightType::Int4F32, WeightType::Int8}) {
+    for (WeightType type :
+         {WeightType::F32, WeightType::BF16, WeightType::Int4, WeightType::Int4F32, WeightType::Int8}) {
       Matrix m = make_matrix(type, N, K, w);
       std::vector<float> y1(static_cast<size_t>(T * N)), y3(y1.size());
       ThreadPool one(1), three(3);
