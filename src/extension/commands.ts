@@ -32,6 +32,8 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Deps): 
     'scout.explainSelection': () => explainSelection(deps),
     'scout.screenshotToCode': (uri) => screenshotToCode(deps, uri instanceof vscode.Uri ? uri : undefined),
     'scout.packRepository': () => packRepository(deps),
+    'scout.packRepositoryToFile': (uri) =>
+      packRepositoryToFile(deps, uri instanceof vscode.Uri ? uri : undefined),
     'scout.loadModel': () => loadModel(deps),
     'scout.unloadModel': () => deps.client.unloadModel().then(() => deps.status.refresh()),
     'scout.selectModelFolder': () => selectModelFolder(),
@@ -147,6 +149,33 @@ async function packRepository({ client, status }: Deps): Promise<void> {
   void status.refresh();
   void vscode.window.showInformationMessage(
     `Scout packed ${result.files} files, ${formatTokens(result.tokens)} tokens (${formatTokens(result.baseTokens)} shared by every question) in ${Math.round(result.ms)} ms.${excluded ? ` Left out: ${excluded}.` : ''}`,
+  );
+}
+
+/**
+ * Writes the packed repository (exactly the text questions see) to a file the user picks, then opens
+ * it. Written through vscode.workspace.fs, so the file lands wherever the workspace lives, also over
+ * Remote-SSH. `target` skips the dialog (keybindings and tests pass one).
+ */
+async function packRepositoryToFile({ client, status }: Deps, target?: vscode.Uri): Promise<void> {
+  const root = workspaceRoot();
+  if (!root) throw new EngineError('invalid_argument', 'open a folder on this machine first');
+  target ??= await vscode.window.showSaveDialog({
+    title: 'Save the packed repository',
+    // Outside the repository by default: a pack saved inside it would be packed next time.
+    defaultUri: vscode.Uri.file(path.join(path.dirname(root), `${path.basename(root)}.scout-pack.txt`)),
+    filters: { Text: ['txt'] },
+  });
+  if (!target) return;
+  const result = await withProgress(`Packing ${path.basename(root)}`, true, (signal, report) =>
+    client.pack({ ...packParams(root), includeText: true }, report, signal),
+  );
+  if (result.text === undefined) throw new EngineError('protocol', 'the engine returned no packed text');
+  await vscode.workspace.fs.writeFile(target, Buffer.from(result.text, 'utf8'));
+  void status.refresh();
+  await vscode.window.showTextDocument(target, { preview: false });
+  void vscode.window.showInformationMessage(
+    `Scout wrote ${result.files} files, ${formatTokens(result.tokens)} tokens, to ${path.basename(target.path)}.`,
   );
 }
 

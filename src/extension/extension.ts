@@ -32,7 +32,7 @@ export function activate(context: vscode.ExtensionContext): ScoutApi {
   const client = registerEngine(context);
   const status = new EngineStatus(client);
   context.subscriptions.push(status);
-  registerRepoContext(context);
+  registerRepoContext(context, client);
   registerStatusBar(context, status);
   const chat = registerChatView(context, client, status);
   registerCodeActions(context);

@@ -25,6 +25,11 @@ export class ScoutClient {
   private loading: Promise<P.LoadedModel> | undefined;
   /** Repositories the running sidecar holds a pack of: only those may be named as `repoRoot`. */
   private readonly packed = new Map<string, P.RepoPackResult>();
+  /**
+   * Set when a file watcher reports every change under the workspace through `repoChanged`: the
+   * sidecar may then keep what it discovered between packs instead of walking the repository again.
+   */
+  reportsChanges = false;
 
   constructor(readonly supervisor: SidecarSupervisor) {
     supervisor.onDidChangeState((s) => {
@@ -101,8 +106,18 @@ export class ScoutClient {
     const result = await this.withProgress(progressToken, onProgress, () =>
       this.supervisor.request(P.RepoPack.type, { ...params, progressToken }, signal),
     );
-    this.packed.set(params.root, result);
+    // Kept for the context meter: without the packed text, which may be megabytes.
+    const { text: _text, ...summary } = result;
+    this.packed.set(params.root, summary);
+    // An empty batch tells the sidecar that changes under this root are reported from now on.
+    if (this.reportsChanges) this.repoChanged(params.root, []);
     return result;
+  }
+
+  /** Tells the sidecar which files changed under a packed repository, so its next pack re-reads only them. */
+  repoChanged(root: string, paths: string[]): void {
+    // A sidecar that is not running holds no pack to keep current: nothing to tell it.
+    this.supervisor.notify(P.RepoChanged.type, { root, paths });
   }
 
   /** Streams a chat answer to `onDelta`; resolves with the whole answer, rejects with EngineError. */

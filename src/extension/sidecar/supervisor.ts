@@ -17,6 +17,7 @@ import {
   createMessageConnection,
   Emitter,
   type MessageConnection,
+  type NotificationType,
   type RequestType,
   ResponseError,
   StreamMessageReader,
@@ -188,6 +189,17 @@ export class SidecarSupervisor {
       signal?.removeEventListener('abort', onAbort);
       cts.dispose();
     }
+  }
+
+  /**
+   * Sends a notification to the running sidecar; never starts one: what a notification reports (file
+   * changes) only matters to a sidecar that already holds state about it.
+   */
+  notify<Params>(type: NotificationType<Params>, params: Params): boolean {
+    if (!this.running) return false;
+    // By method name, as request() does: the generic overloads cannot be resolved for a generic `type`.
+    void this.running.connection.sendNotification(type.method, params).catch(() => {});
+    return true;
   }
 
   ensureStarted(): Promise<Running> {

@@ -4,6 +4,8 @@
  * and the completion provider depend on. The answers are noise; the machinery is what is checked.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as P from '../../../src/engine/protocol.js';
@@ -77,6 +79,32 @@ describe('extension client with the real sidecar', () => {
     await ask('what does the responder do?');
     const second = await ask('and on shutdown?');
     expect(second.stats.reusedTokens).toBeGreaterThan(0);
+  });
+
+  it('returns the packed text on request, and keeps later packs current from change events', async () => {
+    const repo = await mkdtemp(join(tmpdir(), 'scout-pack-'));
+    try {
+      await writeFile(join(repo, 'a.ts'), 'export const answer = 42;\n');
+      client.reportsChanges = true;
+      const first = await client.pack({ root: repo, includeText: true });
+      expect(first.text).toContain('<file path="a.ts"');
+      expect(first.text).toContain('export const answer = 42;');
+      // The client remembers the summary for the context meter, not the (possibly huge) text.
+      expect(client.packOf(repo)).not.toHaveProperty('text');
+
+      // The sidecar now trusts the events: a file nobody reported is not discovered again...
+      await writeFile(join(repo, 'b.ts'), 'export const other = 7;\n');
+      const unreported = await client.pack({ root: repo, includeText: true });
+      expect(unreported.text).not.toContain('b.ts');
+      // ...and once reported, the next pack reads it.
+      client.repoChanged(repo, ['b.ts']);
+      const reported = await client.pack({ root: repo, includeText: true });
+      expect(reported.text).toContain('<file path="b.ts"');
+      expect(reported.files).toBe(2);
+    } finally {
+      client.reportsChanges = false;
+      await rm(repo, { recursive: true, force: true });
+    }
   });
 
   it('completes code and cancels a request in the engine when the signal aborts', async () => {
