@@ -282,6 +282,7 @@ class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
     params.sampling.repetition_penalty = static_cast<float>(number_prop(p, "repetitionPenalty", 1));
     params.sampling.seed = static_cast<uint64_t>(int_prop(p, "seed", 0));
     if (p.Has("stopIds")) params.stop_ids = token_ids(p.Get("stopIds"), "stopIds");
+    if (p.Has("history")) params.history = token_ids(p.Get("history"), "history");
     if (p.Has("stopSequences")) {
       Napi::Value v = p.Get("stopSequences");
       if (!v.IsArray()) throw Napi::TypeError::New(env, "stopSequences must be an array of token arrays");

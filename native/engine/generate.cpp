@@ -35,7 +35,8 @@ GenerateResult generate(const Model& model, Sequence& seq, std::span<const int32
   Sampler sampler(params.sampling);  // validates the sampling parameters before any compute
 
   // The penalty window looks back over the prompt and what has been generated so far.
-  std::vector<int32_t> history(prompt.begin(), prompt.end());
+  std::vector<int32_t> history(params.history);
+  history.insert(history.end(), prompt.begin(), prompt.end());
   std::vector<float> logits(static_cast<size_t>(model.config().vocab_size));
   seq.eval(prompt, Logits::Last, logits.data(), cancel);
 

@@ -20,6 +20,9 @@ struct GenerateParams {
   int64_t max_tokens = 256;                          // tokens to generate at most (>= 1)
   std::vector<int32_t> stop_ids;                     // e.g. the config's eos ids
   std::vector<std::vector<int32_t>> stop_sequences;  // token sequences; matched at the tail
+  // Tokens before the prompt that the repetition penalty should still see: a caller that decodes
+  // in slices (to let other requests in between) passes what earlier slices produced.
+  std::vector<int32_t> history;
 };
 
 enum class StopReason { Eos, StopSequence, MaxTokens, ContextFull, Cancelled };

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../src/engine/backend.js';
 import { ScoutError } from '../../src/engine/errors.js';
+import { formatLlama4Chat } from '../../src/engine/prompt/index.js';
 import { createNativeBackend, type NativeBackend } from '../../src/engine/session/native-backend.js';
 import { chatModelDir } from '../fixtures/chat-model.js';
 
@@ -99,5 +100,47 @@ describe('NativeBackend', () => {
     const err = await backend.chat({ messages: [{ role: 'user', content: huge }] }, () => {}).catch((e) => e);
     expect(err).toBeInstanceOf(ScoutError);
     expect(err.code).toBe('invalid_argument');
+  });
+});
+
+describe('NativeBackend scheduling', () => {
+  it('answers in slices exactly as one uninterrupted generation does', async () => {
+    const messages: ChatMessage[] = [{ role: 'user', content: 'Count to fifty.' }];
+    const sliced = await backend.chat({ messages, params: { maxTokens: 40 } }, () => {});
+    const ids = formatLlama4Chat(backend.tokenizer, [{ role: 'user', content: 'Count to fifty.' }]).ids;
+    const seq = backend.model.newSequence(2048);
+    const whole = await seq.generate(ids, { maxTokens: 40 });
+    seq.dispose();
+    expect(sliced.stats.completionTokens).toBe(whole.tokens.length);
+    const eos = new Set(backend.model.config.eosTokenIds);
+    expect(sliced.text).toBe(backend.tokenizer.decode(whole.tokens.filter((t) => !eos.has(t))));
+  });
+
+  it('lets a completion in while a long chat answer is being written', async () => {
+    const before = backend.queueStats().preemptions;
+    let completionDone = false;
+    let chatDoneFirst = false;
+    let started!: () => void;
+    const firstDelta = new Promise<void>((r) => (started = r));
+    const chat = backend
+      .chat(
+        { messages: [{ role: 'user', content: 'Write a long story.' }], params: { maxTokens: 300 } },
+        () => started(),
+      )
+      .then((r) => {
+        chatDoneFirst = !completionDone;
+        return r;
+      });
+    await firstDelta;
+    const completion = await backend.complete(
+      { prompt: 'const x =', suffix: ';\n', params: { maxTokens: 4 } },
+      () => {},
+    );
+    completionDone = true;
+    const answer = await chat;
+    expect(completion.stats.completionTokens).toBeGreaterThan(0);
+    expect(chatDoneFirst).toBe(false);
+    expect(answer.stats.completionTokens).toBeGreaterThan(8);
+    expect(backend.queueStats().preemptions).toBeGreaterThan(before);
   });
 });

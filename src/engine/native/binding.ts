@@ -49,6 +49,8 @@ export interface NativeGenerateParams {
   seed?: number;
   stopIds?: number[];
   stopSequences?: number[][];
+  /** Tokens before the prompt that the repetition penalty still sees (for decoding in slices). */
+  history?: number[];
 }
 
 export interface NativeSequence {

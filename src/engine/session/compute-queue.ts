@@ -1,11 +1,11 @@
 /**
- * One model, one compute stream: requests take turns on the engine, and interactive ones go first.
+ * One model, one compute stream: requests take turns on the engine, and interactive ones cut in.
  *
  * The native engine's thread pool serves one evaluation at a time, so the backend runs one request's
- * work at a time. Inline completions are latency-critical and short, so a waiting completion is served
- * before waiting chats; a newer completion replaces an older one still waiting (its caller has moved on).
- * Interleaving a running chat with a completion at token granularity is the scheduler's next step; until
- * then a completion waits at most for the current request.
+ * engine call at a time. Long requests (chat answers, prefills) call `checkpoint()` between engine
+ * calls, every few tokens: if an interactive request (an inline completion) is waiting, it runs there
+ * and the long request resumes after it. So a completion waits for at most one slice of a chat, never
+ * for the whole answer. A newer completion replaces an older one still waiting (its caller moved on).
  */
 import { CancelledError } from '../errors.js';
 
@@ -15,13 +15,21 @@ interface Waiter {
   priority: Priority;
   /** Completions share a replace key: a newer waiter with the same key cancels the older one. */
   replaceKey?: string;
-  start: () => void;
+  /** Runs the work; `done` is called when it settles. */
+  start: (done: () => void) => void;
   cancel: (e: Error) => void;
+}
+
+export interface QueueStats {
+  waiting: number;
+  /** Interactive requests that ran at a checkpoint inside a longer request. */
+  preemptions: number;
 }
 
 export class ComputeQueue {
   private running = false;
   private waiting: Waiter[] = [];
+  private preemptions = 0;
 
   /** Runs `work` when the engine is free; rejects with CancelledError if `signal` aborts first. */
   run<T>(
@@ -33,11 +41,9 @@ export class ComputeQueue {
       const waiter: Waiter = {
         priority: options.priority,
         ...(options.replaceKey ? { replaceKey: options.replaceKey } : {}),
-        start: () => {
+        start: (done) => {
           options.signal?.removeEventListener('abort', onAbort);
-          work()
-            .then(resolve, reject)
-            .finally(() => this.next());
+          work().then(resolve, reject).finally(done);
         },
         cancel: (e) => {
           options.signal?.removeEventListener('abort', onAbort);
@@ -59,8 +65,22 @@ export class ComputeQueue {
     });
   }
 
-  get pending(): number {
-    return this.waiting.length;
+  /**
+   * Called by the running request between engine calls: runs every waiting interactive request,
+   * one after another, and resolves when the engine is the caller's again.
+   */
+  async checkpoint(): Promise<void> {
+    for (;;) {
+      const i = this.waiting.findIndex((w) => w.priority === 'interactive');
+      if (i < 0) return;
+      const [waiter] = this.waiting.splice(i, 1);
+      this.preemptions++;
+      await new Promise<void>((resolve) => waiter!.start(resolve));
+    }
+  }
+
+  stats(): QueueStats {
+    return { waiting: this.waiting.length, preemptions: this.preemptions };
   }
 
   private next(): void {
@@ -69,6 +89,6 @@ export class ComputeQueue {
     const [waiter] = this.waiting.splice(i >= 0 ? i : 0, 1);
     if (!waiter) return;
     this.running = true;
-    waiter.start();
+    waiter.start(() => this.next());
   }
 }

@@ -17,12 +17,12 @@ import type {
   ModelInfo,
 } from '../backend.js';
 import { isScoutError, ScoutError } from '../errors.js';
-import { TextModel, type WeightFormat } from '../native/engine.js';
+import { type StopReason, TextModel, type WeightFormat } from '../native/engine.js';
 import { formatLlama4Chat } from '../prompt/index.js';
 import type { ChatMessage as PromptMessage } from '../prompt/index.js';
 import type { BpeTokenizer } from '../tokenizer/bpe.js';
 import { loadTokenizer } from '../tokenizer/load.js';
-import { ComputeQueue, type Priority } from './compute-queue.js';
+import { ComputeQueue, type Priority, type QueueStats } from './compute-queue.js';
 import { PromptCache, type PromptCacheStats } from './prompt-cache.js';
 import { StopTextFilter } from './stop-text.js';
 
@@ -43,6 +43,10 @@ const DEFAULT_MAX_TOKENS = 1024;
 const COMPLETION_MAX_TOKENS = 128;
 /** Prefill pieces: small enough for progress and cancellation to stay responsive, big enough for GEMMs. */
 const PREFILL_PIECE = 256;
+/** Tokens a background request decodes before letting a waiting completion in. */
+const DECODE_SLICE = 8;
+/** Recent tokens the repetition penalty sees across slices (the engine's window is 64). */
+const PENALTY_HISTORY = 256;
 
 /** Instruction prompt for fill-in-the-middle completions (Llama 4's FIM tokens have no documented use). */
 const FILL_SYSTEM =
@@ -62,6 +66,17 @@ function toPromptMessages(messages: readonly ChatMessage[]): PromptMessage[] {
     });
     return { role: m.role, content: parts };
   });
+}
+
+/** The tokens before the `pendingLength` about to be evaluated, as far back as the penalty looks. */
+function penaltyHistory(
+  prompt: readonly number[],
+  generated: readonly number[],
+  pendingLength: number,
+): number[] {
+  const all = [...prompt, ...generated];
+  const end = all.length - pendingLength;
+  return all.slice(Math.max(0, end - PENALTY_HISTORY), end);
 }
 
 export class NativeBackend implements Backend {
@@ -164,6 +179,10 @@ export class NativeBackend implements Backend {
     return this.cache.stats();
   }
 
+  queueStats(): QueueStats {
+    return this.queue.stats();
+  }
+
   async dispose(): Promise<void> {
     this.cache.clear();
     this.model.dispose();
@@ -186,7 +205,7 @@ export class NativeBackend implements Backend {
         `the prompt has ${ids.length} tokens but the context holds ${this.contextSize}: ask about less, or load with a larger context`,
       );
     const budget = Math.min(maxTokens, this.contextSize - ids.length);
-    return this.queue.run(() => this.generate(ids, params, budget, onDelta, signal), {
+    return this.queue.run(() => this.generate(ids, params, budget, onDelta, priority, signal), {
       priority,
       ...(replaceKey ? { replaceKey } : {}),
       ...(signal ? { signal } : {}),
@@ -198,6 +217,7 @@ export class NativeBackend implements Backend {
     params: GenerationParams,
     maxTokens: number,
     onDelta: (text: string) => void,
+    priority: Priority,
     signal?: AbortSignal,
   ): Promise<GenerationResult> {
     const started = performance.now();
@@ -209,28 +229,56 @@ export class NativeBackend implements Backend {
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const filter = new StopTextFilter(params.stop ?? []);
     const eos = new Set(this.model.config.eosTokenIds);
+    // Background requests work in slices and let waiting completions in between (compute-queue.ts).
+    const sliced = priority === 'background';
+    const seed = params.seed ?? 0;
     let firstAt = 0;
-    let generated: number[] = [];
+    const generated: number[] = [];
     let discarded = false;
     try {
-      const result = await lease.seq.generate(ids.slice(lease.reused), {
-        maxTokens,
-        temperature: params.temperature ?? 0,
-        topK: params.topK ?? 0,
-        topP: params.topP ?? 1,
-        minP: params.minP ?? 0,
-        repetitionPenalty: params.repetitionPenalty ?? 1,
-        seed: params.seed ?? 0,
-        signal: local.signal,
-        onToken: (id) => {
-          if (firstAt === 0) firstAt = performance.now();
-          if (eos.has(id) || filter.done) return;
-          const text = filter.push(decoder.decode(this.tokenizer.bytesOf(id), { stream: true }));
-          if (text) onDelta(text);
-          if (filter.done) local.abort();
-        },
-      });
-      generated = result.tokens;
+      let position = lease.reused;
+      if (sliced) {
+        // Prefill all but the last prompt token in pieces; the last one starts the decode loop.
+        while (position < ids.length - 1) {
+          const piece = ids.slice(position, Math.min(ids.length - 1, position + PREFILL_PIECE));
+          await lease.seq.eval(piece, 'none', local.signal);
+          position += piece.length;
+          await this.queue.checkpoint();
+        }
+      }
+      let pending = ids.slice(position);
+      let stopReason: StopReason = 'max_tokens';
+      while (generated.length < maxTokens) {
+        if (local.signal.aborted) {
+          stopReason = 'cancelled';
+          break;
+        }
+        const result = await lease.seq.generate(pending, {
+          maxTokens: sliced ? Math.min(DECODE_SLICE, maxTokens - generated.length) : maxTokens,
+          temperature: params.temperature ?? 0,
+          topK: params.topK ?? 0,
+          topP: params.topP ?? 1,
+          minP: params.minP ?? 0,
+          repetitionPenalty: params.repetitionPenalty ?? 1,
+          // Each slice samples with its own deterministic stream, and the penalty sees earlier slices.
+          seed: seed + generated.length,
+          history: penaltyHistory(ids, generated, pending.length),
+          signal: local.signal,
+          onToken: (id) => {
+            if (firstAt === 0) firstAt = performance.now();
+            if (eos.has(id) || filter.done) return;
+            const text = filter.push(decoder.decode(this.tokenizer.bytesOf(id), { stream: true }));
+            if (text) onDelta(text);
+            if (filter.done) local.abort();
+          },
+        });
+        generated.push(...result.tokens);
+        stopReason = result.stopReason;
+        if (stopReason !== 'max_tokens') break;
+        pending = [result.tokens[result.tokens.length - 1]!];
+        if (sliced) await this.queue.checkpoint();
+      }
+      const result = { stopReason };
       const tail = filter.push(decoder.decode()) + filter.flush();
       if (tail) onDelta(tail);
       const ended = performance.now();
