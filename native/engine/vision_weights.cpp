@@ -1,5 +1,6 @@
 #include "engine/vision_weights.hpp"
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 
@@ -21,9 +22,14 @@ class VisionBinder {
     return out;
   }
 
-  // An nn.Linear weight [rows, cols], converted row by row into an owned matrix of type_.
+  // An nn.Linear weight [rows, cols]: used in place from the memory map when it is already
+  // stored as type_ (and aligned for it), else converted row by row into an owned matrix.
   cpu::Matrix matrix(const std::string& name, int64_t rows, int64_t cols) {
     const TensorView& t = require(name, {rows, cols});
+    const bool stored_as_type = (t.dtype == DType::F32 && type_ == cpu::WeightType::F32) ||
+                                (t.dtype == DType::BF16 && type_ == cpu::WeightType::BF16);
+    if (stored_as_type && reinterpret_cast<uintptr_t>(t.data) % cpu::weight_type_size(type_) == 0)
+      return cpu::Matrix::borrow(type_, rows, cols, t.data);
     cpu::Matrix m(type_, rows, cols);
     std::vector<float> row(static_cast<size_t>(cols));
     for (int64_t r = 0; r < rows; ++r) {
