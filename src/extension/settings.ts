@@ -8,7 +8,7 @@
  * state (bad-inputs.md RP6).
  */
 import * as vscode from 'vscode';
-import type { EngineSettings } from '../engine/protocol.js';
+import type { CompletionStyle, EngineSettings } from '../engine/protocol.js';
 
 export const SECTION = 'scout';
 
@@ -41,6 +41,8 @@ export const ENGINE_KEYS = ['modelPath', 'modelFolders', 'endpoint', 'contextSiz
 
 export interface CompletionSettings {
   enabled: boolean;
+  /** How the prompt is built around the cursor (package.json's description says why instruction is the default). */
+  style: CompletionStyle;
   debounceMs: number;
   maxTokens: number;
   /** Characters of the document before and after the cursor sent with each request. */
@@ -52,6 +54,7 @@ export function completionSettings(): CompletionSettings {
   const c = vscode.workspace.getConfiguration(`${SECTION}.completions`);
   return {
     enabled: c.get<boolean>('enabled', true),
+    style: c.get<unknown>('style') === 'fim' ? 'fim' : 'instruction',
     debounceMs: clamp(c.get<number>('debounceMs'), 150, 0, 2000),
     maxTokens: clamp(c.get<number>('maxTokens'), 128, 1, 1024),
     prefixChars: clamp(c.get<number>('prefixChars'), 6000, 100, 200_000),

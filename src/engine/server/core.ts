@@ -318,11 +318,17 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
 
     async complete(params, signal) {
       const { backend } = requireBackend();
+      if (params.style !== undefined && params.style !== 'instruction' && params.style !== 'fim')
+        throw new ScoutError(
+          'invalid_argument',
+          `style must be 'instruction' or 'fim', got ${String(params.style)}`,
+        );
       const result = await track(() =>
         backend.complete(
           {
             prompt: params.prefix,
             suffix: params.suffix,
+            ...(params.style ? { style: params.style } : {}),
             ...(params.params ? { params: params.params } : {}),
           },
           () => {},

@@ -78,6 +78,7 @@ export class ScoutInlineCompletionProvider implements vscode.InlineCompletionIte
           languageId: doc.languageId,
           prefix,
           suffix,
+          style: settings.style,
           ...(root && this.client.packOf(root) ? { repoRoot: root } : {}),
           params: { maxTokens: settings.maxTokens, temperature: 0 },
         },

@@ -116,6 +116,26 @@ describe('extension client with the real sidecar', () => {
       params: { maxTokens: 3 },
     });
     expect(done.stats.completionTokens).toBeGreaterThan(0);
+    const fim = await client.complete({
+      uri: 'file:///a.ts',
+      languageId: 'typescript',
+      prefix: 'const x = ',
+      suffix: ';\n',
+      style: 'fim',
+      params: { maxTokens: 3 },
+    });
+    expect(fim.stats.completionTokens).toBeGreaterThan(0);
+    // FIM wraps prefix and suffix in three tokens; the instruction turn adds a whole chat template.
+    expect(fim.stats.promptTokens).toBeLessThan(done.stats.promptTokens);
+    await expect(
+      client.complete({
+        uri: 'file:///a.ts',
+        languageId: 'typescript',
+        prefix: 'x',
+        suffix: '',
+        style: 'middle' as P.CompletionStyle,
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
     const controller = new AbortController();
     let abortedAt = 0;
     const pending = client.chat(
