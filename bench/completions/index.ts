@@ -125,35 +125,22 @@ async function runCase(client: ScoutClient, c: Case, style: P.CompletionStyle): 
   };
 }
 
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 10) / 10;
+function quantile(sorted: number[], q: number): number {
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
+}
+
+/** Median and 90th percentile of one measure. */
+function spread(xs: number[]): { p50: number; p90: number } {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { p50: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) };
 }
 
 function summarize(samples: Sample[]) {
   const rate = (f: (s: Sample) => boolean) =>
     Math.round((1000 * samples.filter(f).length) / samples.length) / 1000;
   return {
-    ttftMs: {
-      p50: quantile(
-        samples.map((s) => s.ttftMs),
-        0.5,
-      ),
-      p90: quantile(
-        samples.map((s) => s.ttftMs),
-        0.9,
-      ),
-    },
-    totalMs: {
-      p50: quantile(
-        samples.map((s) => s.totalMs),
-        0.5,
-      ),
-      p90: quantile(
-        samples.map((s) => s.totalMs),
-        0.9,
-      ),
-    },
+    ttftMs: spread(samples.map((s) => s.ttftMs)),
+    totalMs: spread(samples.map((s) => s.totalMs)),
     nonEmpty: rate((s) => s.nonEmpty),
     repeatsSuffix: rate((s) => s.repeatsSuffix),
     firstLineExact: rate((s) => s.firstLineExact),
