@@ -16,15 +16,20 @@ export const VENDOR = 'scout';
 export const MODEL_ID = 'llama-4-scout';
 const DEFAULT_CONTEXT = 131_072;
 const MAX_OUTPUT = 8_192;
+/** Token counts remembered at once; a request's messages are far fewer. */
+const MAX_CACHED_COUNTS = 1_000;
 
 export class ScoutLanguageModelProvider implements vscode.LanguageModelChatProvider {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeLanguageModelChatInformation = this.changed.event;
+  /** Token counts by text, for the chat request being built (cleared when it ends or the model changes). */
+  private readonly counts = new Map<string, number>();
 
   constructor(private readonly client: ScoutClient) {}
 
   /** The model's context changes when one is loaded: tell VS Code so its budgets follow. */
   modelChanged(): void {
+    this.counts.clear();
     this.changed.fire();
   }
 
@@ -78,23 +83,43 @@ export class ScoutLanguageModelProvider implements vscode.LanguageModelChatProvi
       if (isCancellation(e)) return;
       throw e instanceof EngineError ? new Error(`Scout: ${e.message}`, { cause: e }) : e;
     } finally {
+      this.counts.clear();
       sub.dispose();
     }
   }
 
   /**
-   * An estimate: the protocol has no tokenize request yet. Llama 4's tokenizer averages about 3.5–4
-   * characters per token on code and prose; 3 errs on the side of leaving room.
+   * Counts with the engine's tokenizer (`tokenize`): VS Code budgets a chat request by these counts,
+   * and asks for the same strings (history, references) many times while building one request, so
+   * the answers are kept until the request ends or the model changes (its tokenizer may differ).
+   *
+   * When the engine is not running the count is an estimate instead: counting must never start the
+   * engine (VS Code counts while the user composes), and before a model loads there is nothing more
+   * exact to ask. Llama 4's tokenizer averages 3.5–4 characters per token on code and prose; 3 errs
+   * on the side of leaving room.
    */
   async provideTokenCount(
     _model: vscode.LanguageModelChatInformation,
     text: string | vscode.LanguageModelChatRequestMessage,
+    token: vscode.CancellationToken,
   ): Promise<number> {
     const s =
       typeof text === 'string'
         ? text
         : text.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
-    return Math.ceil(s.length / 3);
+    if (this.client.supervisor.state !== 'running') return Math.ceil(s.length / 3);
+    const known = this.counts.get(s);
+    if (known !== undefined) return known;
+    const controller = new AbortController();
+    const sub = token.onCancellationRequested(() => controller.abort());
+    try {
+      const { count } = await this.client.tokenize(s, controller.signal);
+      if (this.counts.size >= MAX_CACHED_COUNTS) this.counts.clear();
+      this.counts.set(s, count);
+      return count;
+    } finally {
+      sub.dispose();
+    }
   }
 }
 

@@ -114,6 +114,11 @@ export class ScoutClient {
     return result;
   }
 
+  /** Counts tokens with the loaded model's tokenizer (o200k_base when none is loaded). */
+  tokenize(text: string, signal?: AbortSignal): Promise<P.TokenizeResult> {
+    return this.supervisor.request(P.Tokenize.type, { text }, signal);
+  }
+
   /** Tells the sidecar which files changed under a packed repository, so its next pack re-reads only them. */
   repoChanged(root: string, paths: string[]): void {
     // A sidecar that is not running holds no pack to keep current: nothing to tell it.
