@@ -8,19 +8,24 @@
  *    order; a piece is emitted whole first only with `ignore_merges`.
  * The difference is captured by the `PairMerger` and `wholePieceFirst` of the definition.
  *
- * Speed: real text repeats its pieces (identifiers, keywords, indentation), so a piece that is one
- * token is found by its text in a map built at load, and other pieces are remembered in a bounded
- * cache. Only new multi-token pieces reach the merge loop.
+ * Speed: real text repeats its pieces (identifiers, keywords, indentation), so every piece's ids are
+ * remembered by its text in a bounded cache. A new piece that is one token is found by its bytes in
+ * the TokenTable's hash table; only new multi-token pieces reach the merge loop. Nothing here builds
+ * a map per token at load, so a tokenizer whose table comes from disk is ready in milliseconds.
  */
 import { ScoutError } from '../errors.js';
 import type { Tokenizer } from './types.js';
 import { MERGE_ID_SPAN, PieceMerger, type PairMerger } from './merge.js';
 import { PreTokenizer } from './pretokenizer.js';
-import { latin1, strictUtf8, utf8Encode } from './utf8.js';
+import { TokenTable } from './ranks.js';
+import { utf8Encode } from './utf8.js';
 
 export interface BpeDefinition {
-  /** The bytes of each ordinary token, indexed by id; ids used by special tokens or unused are holes. */
-  tokenBytes: readonly (Uint8Array | undefined)[];
+  /**
+   * The bytes of each ordinary token, indexed by id; ids used by special tokens or unused are holes.
+   * A TokenTable (o200k_base loads one from disk) avoids building one here.
+   */
+  tokenBytes: TokenTable | readonly (Uint8Array | undefined)[];
   /** How two adjacent parts merge (see merge.ts). */
   merge: PairMerger;
   /** Emit a piece that is itself a token without merging (tiktoken always; HF with ignore_merges). */
@@ -53,24 +58,33 @@ function detached(piece: string): string {
 /** Bound on remembered pair lookups (a long novel input must not grow memory without limit). */
 const PAIR_MEMO_LIMIT = 1 << 20;
 
+const tablesOfArrays = new WeakMap<readonly (Uint8Array | undefined)[], TokenTable>();
+
+/** The TokenTable of a definition's tokens, built once per array (the merger and the tokenizer share it). */
+export function tokenTable(tokens: TokenTable | readonly (Uint8Array | undefined)[]): TokenTable {
+  if (tokens instanceof TokenTable) return tokens;
+  let table = tablesOfArrays.get(tokens);
+  if (!table) {
+    table = TokenTable.fromTokens(tokens, 'vocabulary');
+    tablesOfArrays.set(tokens, table);
+  }
+  return table;
+}
+
 /**
  * tiktoken semantics: two parts merge when their concatenated bytes are a token; priority = id.
- * Looking up a concatenation hashes a fresh string, so results are remembered per id pair: long
+ * Looking up a concatenation hashes both parts' bytes, so results are remembered per id pair: long
  * runs and repeated text ask about the same few pairs over and over.
  */
-export function rankMerger(tokenBytes: readonly (Uint8Array | undefined)[]): PairMerger {
-  const keys: string[] = tokenBytes.map((b) => (b ? latin1(b) : '\u0100'));
-  const rankOf = new Map<string, number>();
-  keys.forEach((key, id) => {
-    if (tokenBytes[id]) rankOf.set(key, id);
-  });
+export function rankMerger(tokens: TokenTable | readonly (Uint8Array | undefined)[]): PairMerger {
+  const table = tokenTable(tokens);
   const memo = new Map<number, number>();
   return (left, right) => {
     const pair = left * MERGE_ID_SPAN + right;
     let packed = memo.get(pair);
     if (packed === undefined) {
-      const rank = rankOf.get(keys[left]! + keys[right]!);
-      packed = rank === undefined ? -1 : rank * MERGE_ID_SPAN + rank;
+      const rank = table.idOfPair(left, right);
+      packed = rank < 0 ? -1 : rank * MERGE_ID_SPAN + rank;
       if (memo.size >= PAIR_MEMO_LIMIT) memo.clear();
       memo.set(pair, packed);
     }
@@ -81,13 +95,12 @@ export function rankMerger(tokenBytes: readonly (Uint8Array | undefined)[]): Pai
 export class BpeTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly specialTokens: ReadonlyMap<string, number>;
-  private readonly tokenBytes: readonly (Uint8Array | undefined)[];
+  private readonly table: TokenTable;
+  private readonly wholePieceFirst: boolean;
   private readonly specialBytes = new Map<number, Uint8Array>();
   private readonly pre: PreTokenizer;
   private readonly merger: PieceMerger;
   private readonly byteIds = new Int32Array(256);
-  /** Text of every token whose bytes are valid UTF-8 → id (only when wholePieceFirst). */
-  private readonly wholeTokens = new Map<string, number>();
   private readonly cache = new Map<string, Cached>();
   private readonly addedTokens: ReadonlyMap<string, number>;
   private readonly addedRegex: RegExp | undefined;
@@ -97,24 +110,16 @@ export class BpeTokenizer implements Tokenizer {
 
   constructor(definition: BpeDefinition) {
     this.vocabSize = definition.vocabSize;
-    this.tokenBytes = definition.tokenBytes;
+    this.table = tokenTable(definition.tokenBytes);
+    this.wholePieceFirst = definition.wholePieceFirst;
     this.specialTokens = definition.specialTokens;
     this.addedTokens = definition.addedTokens ?? new Map();
     this.pre = new PreTokenizer(definition.pattern);
     this.merger = new PieceMerger(definition.merge);
 
-    const idOfBytes = new Map<string, number>();
-    definition.tokenBytes.forEach((bytes, id) => {
-      if (!bytes) return;
-      if (bytes.length === 1) idOfBytes.set(latin1(bytes), id);
-      if (definition.wholePieceFirst) {
-        const text = strictUtf8(bytes);
-        if (text !== undefined) this.wholeTokens.set(text, id);
-      }
-    });
     for (let b = 0; b < 256; b++) {
-      const id = idOfBytes.get(String.fromCharCode(b));
-      if (id === undefined) {
+      const id = this.table.idOf(Uint8Array.of(b), 0, 1);
+      if (id < 0) {
         throw new ScoutError('tokenizer', `byte-level vocabulary has no token for byte 0x${b.toString(16)}`);
       }
       this.byteIds[b] = id;
@@ -167,7 +172,7 @@ export class BpeTokenizer implements Tokenizer {
 
   /** The bytes of one id (special tokens give their text's bytes). */
   bytesOf(id: number): Uint8Array {
-    const bytes = Number.isInteger(id) ? (this.tokenBytes[id] ?? this.specialBytes.get(id)) : undefined;
+    const bytes = Number.isInteger(id) ? (this.table.tokenAt(id) ?? this.specialBytes.get(id)) : undefined;
     if (!bytes)
       throw new ScoutError('tokenizer', `token id ${id} is not in the vocabulary (size ${this.vocabSize})`);
     return bytes;
@@ -208,51 +213,46 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   private encodeOrdinary(text: string, out: number[]): void {
-    const { pre, wholeTokens, cache } = this;
+    const { pre, cache } = this;
     for (let start = 0; start < text.length;) {
       const end = pre.pieceEnd(text, start);
       const piece = text.slice(start, end);
       start = end;
-      const whole = wholeTokens.get(piece);
-      if (whole !== undefined) {
-        out.push(whole);
-        continue;
-      }
-      const cached = cache.get(piece) ?? this.mergePiece(piece);
+      const cached = cache.get(piece) ?? this.idsOfPiece(piece);
       if (typeof cached === 'number') out.push(cached);
       else for (const id of cached) out.push(id);
     }
   }
 
   private countOrdinary(text: string): number {
-    const { pre, wholeTokens, cache } = this;
+    const { pre, cache } = this;
     let n = 0;
     for (let start = 0; start < text.length;) {
       const end = pre.pieceEnd(text, start);
       const piece = text.slice(start, end);
       start = end;
-      if (wholeTokens.has(piece)) {
-        n++;
-        continue;
-      }
-      const cached = cache.get(piece) ?? this.mergePiece(piece);
+      const cached = cache.get(piece) ?? this.idsOfPiece(piece);
       n += typeof cached === 'number' ? 1 : cached.length;
     }
     return n;
   }
 
-  /** Runs BPE on one piece and caches the result. */
-  private mergePiece(piece: string): Cached {
+  /** Finds the ids of one piece (whole first when the definition says so, else BPE) and caches them. */
+  private idsOfPiece(piece: string): Cached {
     const maxBytes = piece.length * 3;
     if (this.scratchBytes.length < maxBytes) {
       this.scratchBytes = new Uint8Array(maxBytes * 2);
       this.scratchIds = new Int32Array(maxBytes * 2);
     }
     const n = utf8Encode(piece, 0, piece.length, this.scratchBytes);
-    for (let i = 0; i < n; i++) this.scratchIds[i] = this.byteIds[this.scratchBytes[i]!]!;
-    const ids: number[] = [];
-    this.merger.mergeInto(this.scratchIds, n, ids);
-    const result: Cached = ids.length === 1 ? ids[0]! : ids;
+    const whole = this.wholePieceFirst ? this.table.idOf(this.scratchBytes, 0, n) : -1;
+    let result: Cached = whole;
+    if (whole < 0) {
+      for (let i = 0; i < n; i++) this.scratchIds[i] = this.byteIds[this.scratchBytes[i]!]!;
+      const ids: number[] = [];
+      this.merger.mergeInto(this.scratchIds, n, ids);
+      result = ids.length === 1 ? ids[0]! : ids;
+    }
     if (piece.length <= MAX_CACHED_PIECE) {
       if (this.cache.size >= PIECE_CACHE_LIMIT) this.cache.clear();
       this.cache.set(detached(piece), result);
