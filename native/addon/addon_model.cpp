@@ -188,7 +188,8 @@ class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
          InstanceAccessor("capacity", &AddonSequence::capacity, nullptr),
          InstanceAccessor("kvBytes", &AddonSequence::kv_bytes, nullptr),
          InstanceMethod("eval", &AddonSequence::eval), InstanceMethod("generate", &AddonSequence::generate),
-         InstanceMethod("truncate", &AddonSequence::truncate),
+         InstanceMethod("truncate", &AddonSequence::truncate), InstanceMethod("save", &AddonSequence::save),
+         InstanceMethod("load", &AddonSequence::load),
          InstanceMethod("dispose", &AddonSequence::dispose)});
   }
   explicit AddonSequence(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AddonSequence>(info) {}
@@ -323,6 +324,26 @@ class AddonSequence : public Napi::ObjectWrap<AddonSequence> {
       return o;
     };
     return PromiseWorker<GenerateResult>::run(env, work, settle, {Value()});
+  }
+
+  // save(path) / load(path) -> Promise<void>: KV cache files, written and read off the JS thread.
+  Napi::Value save(const Napi::CallbackInfo& info) { return file_io(info, true); }
+  Napi::Value load(const Napi::CallbackInfo& info) { return file_io(info, false); }
+
+  Napi::Value file_io(const Napi::CallbackInfo& info, bool saving) {
+    Napi::Env env = info.Env();
+    const std::string path = require_string(info[0], "path");
+    auto guard = claim(env);
+    auto s = seq;
+    auto work = [s, path, saving, guard]() {
+      if (saving)
+        s->save(path);
+      else
+        s->load(path);
+      return true;
+    };
+    auto settle = [](Napi::Env env, bool&) -> Napi::Value { return env.Undefined(); };
+    return PromiseWorker<bool>::run(env, work, settle, {Value()});
   }
 
   Napi::Value truncate(const Napi::CallbackInfo& info) {

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
+#include <string>
 #include <vector>
 
 #include "cpu/attention.hpp"
@@ -40,6 +42,11 @@ class KvCache {
   void commit_eval();
   // Puts back every ring entry the evaluation overwrote; position() is unchanged.
   void abort_eval();
+
+  // Writes the cached positions to `out` / reads them back into an empty cache of the same shape
+  // (engine/kv_file.cpp). `model_id` ties a file to the weights it was computed with.
+  void save(std::ostream& out, uint64_t model_id) const;
+  void load(std::istream& in, uint64_t model_id, const std::string& path);
 
   // Forgets positions >= n; returns the new position (see Sequence::truncate: it is lower than
   // n when n falls in a chunk whose start has already left the rings).

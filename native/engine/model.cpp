@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <new>
 #include <string>
 
@@ -27,6 +29,30 @@ Error out_of_memory(const std::string& what) {
 
 class CpuModel;
 
+// FNV-1a over the weight format and every tensor's name, shape and first and last bytes: cheap to
+// compute from the memory map, and different for different weights in practice.
+uint64_t fingerprint(const Checkpoint& checkpoint, WeightFormat format) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* data, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(data);
+    for (size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  const auto f = static_cast<int>(format);
+  mix(&f, sizeof f);
+  auto tensors = checkpoint.tensors();
+  std::sort(tensors.begin(), tensors.end(), [](auto* a, auto* b) { return a->name < b->name; });
+  for (const TensorView* t : tensors) {
+    mix(t->name.data(), t->name.size());
+    mix(t->shape.data(), t->shape.size() * sizeof(int64_t));
+    const size_t edge = std::min<size_t>(t->nbytes, 64);
+    if (edge > 0) {
+      mix(t->data, edge);
+      mix(t->data + t->nbytes - edge, edge);
+    }
+  }
+  return h;
+}
+
 class CpuSequence final : public Sequence {
  public:
   CpuSequence(const CpuModel& model, int64_t capacity);
@@ -35,6 +61,8 @@ class CpuSequence final : public Sequence {
   int64_t capacity() const override { return cache_.capacity(); }
   uint64_t kv_bytes() const override { return cache_.bytes(); }
   int64_t truncate(int64_t n) override { return cache_.truncate(n); }
+  void save(const std::string& path) const override;
+  void load(const std::string& path) override;
   void eval(std::span<const int32_t> tokens, Logits mode, float* out,
             const std::atomic<bool>* cancel) override {
     run(tokens, nullptr, mode, out, cancel);
@@ -57,7 +85,8 @@ class CpuModel final : public Model {
       : checkpoint_(std::move(checkpoint)),
         weights_(bind_text_weights(*checkpoint_, options.weights, cancel, progress)),
         pool_(options.threads),
-        text_(checkpoint_->config(), weights_, pool_) {}
+        text_(checkpoint_->config(), weights_, pool_),
+        model_id_(fingerprint(*checkpoint_, options.weights)) {}
 
   const TextConfig& config() const override { return checkpoint_->config(); }
   uint64_t weight_bytes() const override { return weights_.bytes(); }
@@ -71,16 +100,43 @@ class CpuModel final : public Model {
   }
 
   const TextModel& text() const { return text_; }
+  // Identifies the weights a KV cache was computed with (see kv_file.cpp).
+  uint64_t model_id() const { return model_id_; }
 
  private:
   std::unique_ptr<Checkpoint> checkpoint_;  // owns the memory map that borrowed weights point into
   TextWeights weights_;
   mutable cpu::ThreadPool pool_;
   TextModel text_;
+  uint64_t model_id_;
 };
 
 CpuSequence::CpuSequence(const CpuModel& model, int64_t capacity)
     : model_(model), cache_(model.config(), capacity) {}
+
+void CpuSequence::save(const std::string& path) const {
+  const std::string tmp = path + ".partial";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw Error(ErrorCode::Io, "cannot write " + tmp);
+    cache_.save(out, model_.model_id());
+    out.flush();
+    if (!out) throw Error(ErrorCode::Io, "could not write " + tmp + " (disk full?)");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw Error(ErrorCode::Io, "cannot rename " + tmp + " to " + path + ": " + ec.message());
+}
+
+void CpuSequence::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::NotFound, "cannot open KV cache file " + path);
+  try {
+    cache_.load(in, model_.model_id(), path);
+  } catch (const std::bad_alloc&) {
+    throw out_of_memory("the KV cache loaded from " + path);
+  }
+}
 
 void CpuSequence::eval_with_images(std::span<const int32_t> tokens, std::span<const float> image_rows,
                                    Logits mode, float* out, const std::atomic<bool>* cancel) {

@@ -90,6 +90,13 @@ class Sequence {
   // start (the caller re-evaluates the tokens after it).
   virtual int64_t truncate(int64_t n) = 0;
 
+  // Writes the KV cache of positions [0, position()) to `path` (atomically: a temporary file, then
+  // a rename), tied to this model's weights. Throws Error(Io).
+  virtual void save(const std::string& path) const = 0;
+  // Loads a file written by save() into this empty sequence. A file of another model or weight
+  // format, another shape, or a truncated one is Error(InvalidArgument) and leaves it empty.
+  virtual void load(const std::string& path) = 0;
+
   // Bytes held by this sequence's KV cache.
   virtual uint64_t kv_bytes() const = 0;
 };

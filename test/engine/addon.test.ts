@@ -55,7 +55,11 @@ describe('native engine addon', () => {
     const run = async () => {
       const seq = model.newSequence(128);
       const streamed: number[] = [];
-      const r = await seq.generate(PROMPT, { maxTokens: 24, stopIds: [], onToken: (id) => streamed.push(id) });
+      const r = await seq.generate(PROMPT, {
+        maxTokens: 24,
+        stopIds: [],
+        onToken: (id) => streamed.push(id),
+      });
       seq.dispose();
       expect(streamed).toEqual(r.tokens);
       return r;
@@ -135,12 +139,57 @@ describe('native engine addon', () => {
     const seq = model.newSequence(8);
     await expectScoutError(seq.eval([model.config.vocabSize], 'last'), 'invalid_argument');
     await expectScoutError(seq.eval([-1], 'last'), 'invalid_argument');
-    await expectScoutError(seq.eval(Array.from({ length: 9 }, () => 1), 'last'), 'invalid_argument');
+    await expectScoutError(
+      seq.eval(
+        Array.from({ length: 9 }, () => 1),
+        'last',
+      ),
+      'invalid_argument',
+    );
     const busy = seq.eval([1, 2, 3], 'last');
     await expectScoutError(seq.eval([4], 'last'), 'invalid_argument');
     await busy;
     await expectScoutError(seq.generate([1], { maxTokens: 2, topP: 2 }), 'invalid_argument');
     seq.dispose();
     await expectScoutError(() => model.newSequence(0), 'invalid_argument');
+  });
+});
+
+describe('KV cache files', () => {
+  it('saves a sequence and loads it into a new one that continues with identical logits', async () => {
+    const { mkdtempSync, rmSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'scout-kv-'));
+    try {
+      // 30 tokens cross several attention chunks, so the rings have wrapped.
+      const prompt = Array.from({ length: 30 }, (_, i) => 4 + ((i * 37) % 200));
+      const a = model.newSequence(64);
+      await a.eval(prompt, 'none');
+      const path = join(dir, 'prefix.kv');
+      await a.save(path);
+      const next = [9, 8, 7];
+      const expected = (await a.eval(next, 'all'))!;
+
+      const b = model.newSequence(64);
+      await b.load(path);
+      expect(b.position).toBe(prompt.length);
+      expect(Array.from((await b.eval(next, 'all'))!)).toEqual(Array.from(expected));
+
+      // Refused: a file into a non-empty sequence, a truncated file, another model's file.
+      await expectScoutError(b.load(path), 'invalid_argument');
+      writeFileSync(join(dir, 'cut.kv'), readFileSync(path).subarray(0, 200));
+      const c = model.newSequence(64);
+      await expectScoutError(c.load(join(dir, 'cut.kv')), 'invalid_argument');
+      expect(c.position).toBe(0);
+      const other = await TextModel.load(tinyFixture('scout-bf16'), { weights: 'bf16' });
+      const d = other.newSequence(64);
+      await expectScoutError(d.load(path), 'invalid_argument');
+      await expectScoutError(d.load(join(dir, 'missing.kv')), 'not_found');
+      for (const s of [a, b, c, d]) s.dispose();
+      other.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,7 +13,7 @@ import { chatModelDir } from '../fixtures/chat-model.js';
 let backend: NativeBackend;
 
 beforeAll(async () => {
-  backend = await createNativeBackend({ model: await chatModelDir(), contextSize: 2048 });
+  backend = await createNativeBackend({ model: await chatModelDir(), contextSize: 2048, kvStore: false });
 }, 120_000);
 afterAll(() => backend?.dispose());
 
@@ -47,7 +47,7 @@ describe('NativeBackend', () => {
     expect(second.stats.reusedTokens).toBeLessThan(second.stats.promptTokens);
     expect(first.stats.promptTokens).toBeGreaterThan(200);
 
-    const cold = await createNativeBackend({ model: backend.model.dir, contextSize: 2048 });
+    const cold = await createNativeBackend({ model: backend.model.dir, contextSize: 2048, kvStore: false });
     try {
       const coldAnswer = await cold.chat(
         { messages: [BASE, { role: 'user', content: 'Who calls add?' }], params: { maxTokens: 8 } },
@@ -142,5 +142,40 @@ describe('NativeBackend scheduling', () => {
     expect(chatDoneFirst).toBe(false);
     expect(answer.stats.completionTokens).toBeGreaterThan(8);
     expect(backend.queueStats().preemptions).toBeGreaterThan(before);
+  });
+});
+
+describe('NativeBackend KV files', () => {
+  it('reloads a long system prefix from disk in a new backend, with the same answer', async () => {
+    const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { KvStore } = await import('../../src/engine/session/kv-store.js');
+    const dir = mkdtempSync(join(tmpdir(), 'scout-kvstore-'));
+    const ask = async () => {
+      const b = await createNativeBackend({
+        model: backend.model.dir,
+        contextSize: 2048,
+        kvStore: new KvStore(dir),
+      });
+      try {
+        return await b.chat(
+          { messages: [BASE, { role: 'user', content: 'What is add?' }], params: { maxTokens: 8 } },
+          () => {},
+        );
+      } finally {
+        await b.dispose();
+      }
+    };
+    try {
+      const first = await ask();
+      expect(first.stats.reusedTokens).toBe(0);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.kv'))).toHaveLength(1);
+      const second = await ask(); // a new engine instance: only the disk connects them
+      expect(second.stats.reusedTokens).toBeGreaterThan(200);
+      expect(second.text).toBe(first.text);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -26,7 +26,8 @@ function home(env: Env): string {
   return env['HOME'] || os.homedir();
 }
 
-function xdgCache(env: Env): string {
+/** The user's cache folder: $XDG_CACHE_HOME, else ~/.cache. */
+export function xdgCache(env: Env = process.env): string {
   return env['XDG_CACHE_HOME'] || join(home(env), '.cache');
 }
 

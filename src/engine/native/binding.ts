@@ -71,6 +71,8 @@ export interface NativeSequence {
     cancel?: NativeCancelFlag,
   ): Promise<{ tokens: number[]; stopReason: StopReason }>;
   truncate(n: number): number;
+  save(path: string): Promise<void>;
+  load(path: string): Promise<void>;
   dispose(): void;
 }
 

@@ -187,6 +187,24 @@ export class TextSequence {
     }
   }
 
+  /** Writes positions [0, position) of the KV cache to `path` (atomically), for a later `load`. */
+  async save(path: string): Promise<void> {
+    try {
+      await this.native.save(path);
+    } catch (e) {
+      throw fromNativeError(e);
+    }
+  }
+
+  /** Fills this empty sequence from a file written by `save` with the same model and weights. */
+  async load(path: string): Promise<void> {
+    try {
+      await this.native.load(path);
+    } catch (e) {
+      throw fromNativeError(e);
+    }
+  }
+
   dispose(): void {
     this.native.dispose();
   }

@@ -17,13 +17,14 @@ import type {
   ModelInfo,
 } from '../backend.js';
 import { isScoutError, ScoutError } from '../errors.js';
-import { type StopReason, TextModel, type WeightFormat } from '../native/engine.js';
+import { type StopReason, TextModel, type TextSequence, type WeightFormat } from '../native/engine.js';
 import { formatLlama4Chat } from '../prompt/index.js';
 import type { ChatMessage as PromptMessage } from '../prompt/index.js';
 import type { BpeTokenizer } from '../tokenizer/bpe.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { ComputeQueue, type Priority, type QueueStats } from './compute-queue.js';
 import { PromptCache, type PromptCacheStats } from './prompt-cache.js';
+import { KvStore } from './kv-store.js';
 import { StopTextFilter } from './stop-text.js';
 
 export interface NativeBackendOptions {
@@ -34,6 +35,8 @@ export interface NativeBackendOptions {
   contextSize?: number;
   /** KV bytes idle cached prefixes may hold. Default 4 GiB. */
   cacheBytes?: number;
+  /** Where long prefixes' KV caches persist across processes; false: nowhere. Default: the user's cache folder. */
+  kvStore?: KvStore | false;
   signal?: AbortSignal;
   onProgress?: (message: string, done?: number, total?: number) => void;
 }
@@ -47,6 +50,8 @@ const PREFILL_PIECE = 256;
 const DECODE_SLICE = 8;
 /** Recent tokens the repetition penalty sees across slices (the engine's window is 64). */
 const PENALTY_HISTORY = 256;
+/** System turns at least this long (a packed repository) persist their KV cache on disk. */
+const MIN_PERSISTED_PREFIX = 128;
 
 /** Instruction prompt for fill-in-the-middle completions (Llama 4's FIM tokens have no documented use). */
 const FILL_SYSTEM =
@@ -89,6 +94,7 @@ export class NativeBackend implements Backend {
     readonly tokenizer: BpeTokenizer,
     readonly contextSize: number,
     cacheBytes: number,
+    private readonly kvStore?: KvStore,
   ) {
     this.cache = new PromptCache(model, { capacity: contextSize, maxBytes: cacheBytes, maxEntries: 8 });
   }
@@ -102,8 +108,17 @@ export class NativeBackend implements Backend {
     onDelta: (text: string) => void,
     signal?: AbortSignal,
   ): Promise<GenerationResult> {
-    const ids = formatLlama4Chat(this.tokenizer, toPromptMessages(request.messages)).ids;
-    return this.run(ids, request.params ?? {}, onDelta, 'background', signal);
+    const messages = toPromptMessages(request.messages);
+    const ids = formatLlama4Chat(this.tokenizer, messages).ids;
+    return this.run(
+      ids,
+      request.params ?? {},
+      onDelta,
+      'background',
+      signal,
+      undefined,
+      this.systemPrefix(messages, ids),
+    );
   }
 
   async complete(
@@ -159,13 +174,21 @@ export class NativeBackend implements Backend {
         const lease = this.cache.acquire([...ids, -1]); // never "all reused": the prefix itself is the target
         let done = lease.reused;
         try {
+          if (done < ids.length && this.kvStore && ids.length >= MIN_PERSISTED_PREFIX) {
+            lease.seq.truncate(0);
+            done = (await this.kvStore.restore(lease.seq, ids)) ? ids.length : 0;
+          }
           onProgress(done, ids.length);
+          const fromDisk = done === ids.length && lease.reused < ids.length;
           while (done < ids.length) {
             const piece = ids.slice(done, done + PREFILL_PIECE);
             await lease.seq.eval(piece, 'none', signal);
             done += piece.length;
             onProgress(done, ids.length);
+            await this.queue.checkpoint();
           }
+          if (!fromDisk && lease.reused < ids.length && ids.length >= MIN_PERSISTED_PREFIX)
+            await this.kvStore?.store(lease.seq, ids);
           return { tokens: ids.length, reused: lease.reused };
         } finally {
           this.cache.release(lease, ids.slice(0, lease.seq.position));
@@ -173,6 +196,34 @@ export class NativeBackend implements Backend {
       },
       { priority: 'background', ...(signal ? { signal } : {}) },
     );
+  }
+
+  /**
+   * Evaluates tokens[from..] into `seq` in pieces, letting waiting completions in between;
+   * returns the new position.
+   */
+  private async evalPieces(
+    seq: TextSequence,
+    tokens: readonly number[],
+    from: number,
+    signal: AbortSignal,
+  ): Promise<number> {
+    let position = from;
+    while (position < tokens.length) {
+      const piece = tokens.slice(position, position + PREFILL_PIECE);
+      await seq.eval(piece, 'none', signal);
+      position += piece.length;
+      await this.queue.checkpoint();
+    }
+    return position;
+  }
+
+  /** The length of the system turn's token prefix when it is long enough to persist on disk, else 0. */
+  private systemPrefix(messages: readonly PromptMessage[], ids: readonly number[]): number {
+    if (!this.kvStore || messages[0]?.role !== 'system' || messages.length < 2) return 0;
+    const prefix = formatLlama4Chat(this.tokenizer, [messages[0]], { addGenerationPrompt: false }).ids;
+    const isPrefix = prefix.length < ids.length && prefix.every((id, i) => ids[i] === id);
+    return isPrefix && prefix.length >= MIN_PERSISTED_PREFIX ? prefix.length : 0;
   }
 
   cacheStats(): PromptCacheStats {
@@ -195,6 +246,7 @@ export class NativeBackend implements Backend {
     priority: Priority,
     signal?: AbortSignal,
     replaceKey?: string,
+    persist = 0,
   ): Promise<GenerationResult> {
     const maxTokens = params.maxTokens ?? DEFAULT_MAX_TOKENS;
     if (!Number.isSafeInteger(maxTokens) || maxTokens < 1)
@@ -205,7 +257,7 @@ export class NativeBackend implements Backend {
         `the prompt has ${ids.length} tokens but the context holds ${this.contextSize}: ask about less, or load with a larger context`,
       );
     const budget = Math.min(maxTokens, this.contextSize - ids.length);
-    return this.queue.run(() => this.generate(ids, params, budget, onDelta, priority, signal), {
+    return this.queue.run(() => this.generate(ids, params, budget, onDelta, priority, signal, persist), {
       priority,
       ...(replaceKey ? { replaceKey } : {}),
       ...(signal ? { signal } : {}),
@@ -219,6 +271,7 @@ export class NativeBackend implements Backend {
     onDelta: (text: string) => void,
     priority: Priority,
     signal?: AbortSignal,
+    persist = 0,
   ): Promise<GenerationResult> {
     const started = performance.now();
     const lease = this.cache.acquire(ids);
@@ -235,16 +288,23 @@ export class NativeBackend implements Backend {
     let firstAt = 0;
     const generated: number[] = [];
     let discarded = false;
+    let reused = lease.reused;
     try {
       let position = lease.reused;
+      if (persist > position && this.kvStore) {
+        // A long system prefix (a packed repository) comes from disk, or is evaluated and saved there.
+        position = lease.seq.truncate(0);
+        const prefix = ids.slice(0, persist);
+        if (await this.kvStore.restore(lease.seq, prefix)) {
+          position = reused = persist;
+        } else {
+          position = await this.evalPieces(lease.seq, prefix, position, local.signal);
+          await this.kvStore.store(lease.seq, prefix);
+        }
+      }
       if (sliced) {
         // Prefill all but the last prompt token in pieces; the last one starts the decode loop.
-        while (position < ids.length - 1) {
-          const piece = ids.slice(position, Math.min(ids.length - 1, position + PREFILL_PIECE));
-          await lease.seq.eval(piece, 'none', local.signal);
-          position += piece.length;
-          await this.queue.checkpoint();
-        }
+        position = await this.evalPieces(lease.seq, ids.slice(0, ids.length - 1), position, local.signal);
       }
       let pending = ids.slice(position);
       let stopReason: StopReason = 'max_tokens';
@@ -293,7 +353,7 @@ export class NativeBackend implements Backend {
         finishReason,
         stats: {
           promptTokens: ids.length,
-          reusedTokens: lease.reused,
+          reusedTokens: reused,
           completionTokens: generated.length,
           prefillMs: Math.round((firstAt || ended) - started),
           ttftMs: Math.round((firstAt || ended) - started),
@@ -340,5 +400,9 @@ export async function createNativeBackend(options: NativeBackendOptions): Promis
     );
   }
   const contextSize = options.contextSize ?? Math.min(model.config.maxPositionEmbeddings, DEFAULT_CONTEXT);
-  return new NativeBackend(model, tokenizer, contextSize, options.cacheBytes ?? 4 * 1024 ** 3);
+  const kvStore =
+    options.kvStore === false
+      ? undefined
+      : (options.kvStore ?? KvStore.forModel(options.model, options.weights ?? 'f32'));
+  return new NativeBackend(model, tokenizer, contextSize, options.cacheBytes ?? 4 * 1024 ** 3, kvStore);
 }
