@@ -20,6 +20,9 @@ export function chatHtml(
     `font-src ${webview.cspSource}`,
     `img-src ${webview.cspSource} data: blob:`,
     `script-src 'nonce-${nonce}'`,
+    // Not covered by default-src: without these a form or <base> could still send data out.
+    "form-action 'none'",
+    "base-uri 'none'",
   ].join('; ');
   return `<!DOCTYPE html>
 <html lang="en">

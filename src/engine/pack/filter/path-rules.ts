@@ -104,6 +104,18 @@ const SECRET_EXTENSIONS = new Set([
   '.asc',
   '.gpg',
 ]);
+/** Folders of cloud and shell tools' credentials (as found in dotfiles repositories). */
+const CREDENTIAL_DIRS = ['.aws/', '.ssh/', '.config/gcloud/', '.azure/', '.gnupg/'];
+/** Tool configuration files that embed tokens or keys. */
+const CREDENTIAL_FILES = [
+  '.docker/config.json',
+  '.kube/config',
+  '.config/gh/hosts.yml',
+  '.netrc',
+  '.npmrc',
+  '.pypirc',
+];
+
 const ENV_TEMPLATE = /^\.env\.(example|sample|template|dist|defaults)$/;
 
 export function pathRuleFor(
@@ -123,8 +135,10 @@ export function pathRuleFor(
     SECRET_EXTENSIONS.has(ext)
   )
     return { reason: 'secret-path', detail: `files named like '${name}' usually hold credentials` };
-  if (path.includes('/.aws/') || path.startsWith('.aws/') || path.includes('.ssh/'))
+  if (CREDENTIAL_DIRS.some((d) => path.startsWith(d) || path.includes(`/${d}`)))
     return { reason: 'secret-path', detail: 'credential folder' };
+  if (CREDENTIAL_FILES.some((f) => path === f || path.endsWith(`/${f}`)) || lower === 'kubeconfig')
+    return { reason: 'secret-path', detail: 'a tool configuration file that holds credentials' };
   if (LOCK_FILES.has(name)) return { reason: 'lock-file' };
 
   const dirs = slash < 0 ? [] : path.slice(0, slash).split('/');
