@@ -24,6 +24,8 @@ import type { BpeTokenizer } from '../tokenizer/bpe.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import { ComputeQueue, type Priority, type QueueStats } from './compute-queue.js';
 import { PromptCache, type PromptCacheStats } from './prompt-cache.js';
+import { VisionEncoder } from '../native/vision.js';
+import { nativeImageChat } from '../vision/chat.js';
 import { KvStore } from './kv-store.js';
 import { StopTextFilter } from './stop-text.js';
 
@@ -58,19 +60,19 @@ const FILL_SYSTEM =
   'You complete code. Reply with only the code that belongs at <CURSOR>: no explanation, no code fences, ' +
   'nothing that is already before or after the cursor.';
 
+/** Text-only messages for the chat formatter (messages with images take the vision path). */
 function toPromptMessages(messages: readonly ChatMessage[]): PromptMessage[] {
   return messages.map((m) => {
     if (typeof m.content === 'string') return { role: m.role, content: m.content };
-    const parts = m.content.map((p) => {
-      if (p.type === 'image')
-        throw new ScoutError(
-          'image',
-          'images need the Llama 4 vision encoder, which this engine does not have yet',
-        );
-      return { type: 'text' as const, text: p.text };
-    });
-    return { role: m.role, content: parts };
+    return {
+      role: m.role,
+      content: m.content.map((p) => ({ type: 'text' as const, text: p.type === 'text' ? p.text : '' })),
+    };
   });
+}
+
+function hasImages(messages: readonly ChatMessage[]): boolean {
+  return messages.some((m) => typeof m.content !== 'string' && m.content.some((p) => p.type === 'image'));
 }
 
 /** The tokens before the `pendingLength` about to be evaluated, as far back as the penalty looks. */
@@ -88,6 +90,7 @@ export class NativeBackend implements Backend {
   readonly kind = 'native' as const;
   private readonly queue = new ComputeQueue();
   private readonly cache: PromptCache;
+  private vision: Promise<VisionEncoder> | undefined;
 
   constructor(
     readonly model: TextModel,
@@ -95,6 +98,7 @@ export class NativeBackend implements Backend {
     readonly contextSize: number,
     cacheBytes: number,
     private readonly kvStore?: KvStore,
+    private readonly weights: WeightFormat = 'f32',
   ) {
     this.cache = new PromptCache(model, { capacity: contextSize, maxBytes: cacheBytes, maxEntries: 8 });
   }
@@ -108,6 +112,7 @@ export class NativeBackend implements Backend {
     onDelta: (text: string) => void,
     signal?: AbortSignal,
   ): Promise<GenerationResult> {
+    if (hasImages(request.messages)) return this.chatWithImages(request, onDelta, signal);
     const messages = toPromptMessages(request.messages);
     const ids = formatLlama4Chat(this.tokenizer, messages).ids;
     return this.run(
@@ -195,6 +200,34 @@ export class NativeBackend implements Backend {
         }
       },
       { priority: 'background', ...(signal ? { signal } : {}) },
+    );
+  }
+
+  /**
+   * A chat whose messages hold images: through the vision encoder (loaded on first use), into a
+   * sequence of its own. It bypasses the prompt cache, whose entries are keyed by token ids alone
+   * and two different images give the same ids.
+   */
+  private async chatWithImages(
+    request: ChatRequest,
+    onDelta: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerationResult> {
+    this.vision ??= VisionEncoder.load(this.model.dir, { weights: this.weights }).catch((e: unknown) => {
+      this.vision = undefined;
+      const why = e instanceof Error ? e.message : String(e);
+      throw new ScoutError(
+        'image',
+        `this model cannot read images (${why}): use a Llama 4 checkpoint with its vision tower`,
+      );
+    });
+    const vision = await this.vision;
+    return this.queue.run(
+      () => nativeImageChat(this.model, vision, this.tokenizer).chat(request, onDelta, signal),
+      {
+        priority: 'background',
+        ...(signal ? { signal } : {}),
+      },
     );
   }
 
@@ -404,5 +437,12 @@ export async function createNativeBackend(options: NativeBackendOptions): Promis
     options.kvStore === false
       ? undefined
       : (options.kvStore ?? KvStore.forModel(options.model, options.weights ?? 'f32'));
-  return new NativeBackend(model, tokenizer, contextSize, options.cacheBytes ?? 4 * 1024 ** 3, kvStore);
+  return new NativeBackend(
+    model,
+    tokenizer,
+    contextSize,
+    options.cacheBytes ?? 4 * 1024 ** 3,
+    kvStore,
+    options.weights ?? 'f32',
+  );
 }
