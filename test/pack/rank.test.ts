@@ -4,6 +4,12 @@ import { rankFiles, RepoMapRanker } from '../../src/engine/pack/rank/repo-map.js
 import { scanSymbols } from '../../src/engine/pack/rank/symbols.js';
 
 const file = (path: string, text: string) => ({ path, analysis: scanSymbols(text) });
+/** a.ts uses b.ts, which uses c.ts. */
+const threeFiles = () => [
+  file('a.ts', 'useThing(); useThing();'),
+  file('b.ts', 'export function useThing() {}\notherHelper();'),
+  file('c.ts', 'export function otherHelper() {}'),
+];
 
 describe('rank', () => {
   it('finds definitions and references across languages by scanning', () => {
@@ -30,11 +36,7 @@ describe('rank', () => {
 
   it('gives a long-lived ranker the same scores as ranking from scratch after an edit', () => {
     const ranker = new RepoMapRanker();
-    const before = [
-      file('a.ts', 'useThing(); useThing();'),
-      file('b.ts', 'export function useThing() {}\notherHelper();'),
-      file('c.ts', 'export function otherHelper() {}'),
-    ];
+    const before = threeFiles();
     ranker.rank(before);
     const after = [
       before[0]!,
@@ -42,6 +44,21 @@ describe('rank', () => {
       before[2]!,
     ];
     expect([...ranker.rank(after)]).toEqual([...rankFiles(after)]);
+  });
+
+  it('reuses its last scores only while every edge is unchanged', () => {
+    const ranker = new RepoMapRanker();
+    const v1 = threeFiles();
+    const first = ranker.rank(v1);
+    first.fill(0); // the caller owns what it gets: the kept scores must not change with it
+    // An edit to a body that refers to the same names in the same counts: same graph, same scores.
+    const v2 = [v1[0]!, file('b.ts', 'export function useThing() {}\n// changed\notherHelper();'), v1[2]!];
+    expect([...ranker.rank(v2)]).toEqual([...rankFiles(v2)]);
+    // An edit that adds an edge must be ranked again.
+    const v3 = [file('a.ts', 'useThing(); otherHelper();'), v2[1]!, v2[2]!];
+    const fresh = rankFiles(v3);
+    expect([...ranker.rank(v3)]).toEqual([...fresh]);
+    expect([...fresh]).not.toEqual([...rankFiles(v2)]);
   });
 
   it('scores BM25 by identifier parts and symbol names', () => {

@@ -9,7 +9,10 @@
  *
  * A long-lived `RepoMapRanker` (the sidecar's, fed by edit events) keeps each file's outgoing
  * edges while the set of files and their definitions stay the same, so after an edit only the
- * edited file's edges are rebuilt. The result is identical to ranking from scratch.
+ * edited file's edges are rebuilt. When the rebuilt edges equal the old ones (most edits: a body
+ * changes, not what the file refers to), the graph is the same and the last scores are returned
+ * without running PageRank at all (over ~370K edges on babel that took most of a re-pack). The
+ * result is identical to ranking from scratch.
  */
 import type { FileAnalysis } from '../types.js';
 
@@ -36,6 +39,8 @@ export class RepoMapRanker {
   private definitions: readonly (readonly string[])[] = [];
   private definers = new Map<string, number[]>();
   private rows = new WeakMap<object, Row>();
+  /** The rows and scores of the last rank() call, to answer an unchanged graph at once. */
+  private last: { rows: Row[]; scores: Float64Array } | undefined;
 
   /** PageRank score per file, in input order; the scores sum to 1. */
   rank(files: readonly RankInput[]): Float64Array {
@@ -47,16 +52,25 @@ export class RepoMapRanker {
       this.definitions = files.map((f) => f.analysis.definitions);
       this.definers = definersOf(files);
       this.rows = new WeakMap();
+      this.last = undefined;
     }
+    const last = this.last;
+    let sameEdges = last !== undefined;
     const rows = files.map((f, i) => {
       let row = this.rows.get(f.analysis.references);
       if (!row) {
         row = edgesOf(i, f.analysis.references, this.definers);
+        // An edit that leaves the file's edges as they were keeps the old row, so the graph compares equal.
+        if (last && sameRow(row, last.rows[i]!)) row = last.rows[i]!;
         this.rows.set(f.analysis.references, row);
       }
+      if (row !== last?.rows[i]) sameEdges = false;
       return row;
     });
-    return pageRank(rows, scores);
+    if (sameEdges) return Float64Array.from(last!.scores);
+    pageRank(rows, scores);
+    this.last = { rows, scores: Float64Array.from(scores) };
+    return scores;
   }
 
   /** True when the files and what each defines are unchanged since the last call (so edges from unchanged files are still valid). */
@@ -111,20 +125,41 @@ function edgesOf(from: number, references: Record<string, number>, definers: Map
   return { to, weight, total };
 }
 
+function sameRow(a: Row, b: Row): boolean {
+  if (a.to.length !== b.to.length || a.total !== b.total) return false;
+  for (let k = 0; k < a.to.length; k++) if (a.to[k] !== b.to[k] || a.weight[k] !== b.weight[k]) return false;
+  return true;
+}
+
+/**
+ * Power iteration. The rows are first copied into one flat edge list (CSR): the inner loop then
+ * reads typed arrays only, which is several times faster than visiting 27K row objects 30 times.
+ * Edges are visited in the same order as the rows list them, so the sums, and the scores, are
+ * the same to the last bit as a loop over the rows.
+ */
 function pageRank(rows: readonly Row[], scores: Float64Array): Float64Array {
   const n = rows.length;
+  const start = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) start[i + 1] = start[i]! + rows[i]!.to.length;
+  const to = new Int32Array(start[n]!);
+  const weight = new Float64Array(start[n]!);
+  const total = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    to.set(rows[i]!.to, start[i]!);
+    weight.set(rows[i]!.weight, start[i]!);
+    total[i] = rows[i]!.total;
+  }
   scores.fill(1 / n);
   const next = new Float64Array(n);
   for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
     // Files that reference nothing spread their score evenly, so scores keep summing to 1.
     let dangling = 0;
-    for (let i = 0; i < n; i++) if (rows[i]!.total === 0) dangling += scores[i]!;
+    for (let i = 0; i < n; i++) if (total[i] === 0) dangling += scores[i]!;
     next.fill((1 - DAMPING) / n + (DAMPING * dangling) / n);
     for (let i = 0; i < n; i++) {
-      const { to, weight, total } = rows[i]!;
-      if (total === 0) continue;
-      const share = (DAMPING * scores[i]!) / total;
-      for (let e = 0; e < to.length; e++) {
+      if (total[i] === 0) continue;
+      const share = (DAMPING * scores[i]!) / total[i]!;
+      for (let e = start[i]!, end = start[i + 1]!; e < end; e++) {
         const j = to[e]!;
         next[j] = next[j]! + share * weight[e]!;
       }
