@@ -10,6 +10,7 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type { FinishReason, GenerationParams, GenerationStats, Role } from './backend.js';
 import type { ScoutErrorCode } from './errors.js';
+import type { MachinePlan } from './model/setup.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -120,6 +121,77 @@ export namespace ModelLoad {
 export namespace ModelUnload {
   export const method = 'model/unload';
   export const type = new RequestType<Record<string, never>, Record<string, never>, ErrorData>(method);
+}
+
+// ── first-run setup (the walkthrough: find or download the model, show the plan, load) ─────────────
+
+export interface SetupModelEntry extends ModelEntry {
+  /** A complete Llama 4 checkpoint Scout can load. */
+  usable: boolean;
+  /** Why it is not usable, when it is not. */
+  problem?: string;
+}
+
+export interface ModelSetupResult {
+  /** Every model found (usable or not), in discovery order. */
+  models: SetupModelEntry[];
+  /** The folder `model/load` would load without a path; null when none is usable. */
+  chosen: string | null;
+  /** The Hugging Face repository `model/download` fetches by default. */
+  repo: string;
+  /** The Hugging Face cache a download goes to (shared with other tools). */
+  cacheDir: string;
+  /** A Hub token is available without asking the user (HF_TOKEN or the Hugging Face CLI's token file). */
+  hasToken: boolean;
+  /** What fits on this machine, for the chosen model or Scout's published config. */
+  plan: ModelPlanResult;
+}
+
+export namespace ModelSetup {
+  export const method = 'model/setup';
+  export const type = new RequestType<Record<string, never>, ModelSetupResult, ErrorData>(method);
+}
+
+export interface ModelPlanParams {
+  /** A model folder; default: the one `model/load` would load, else Scout's published config. */
+  path?: string;
+  /** The context to plan for; default: the plan's own target. */
+  context?: number;
+}
+
+/** Where the plan's numbers come from, the machine's memory, and the plan (model/plan.ts). */
+export type ModelPlanResult = MachinePlan;
+
+export namespace ModelPlan {
+  export const method = 'model/plan';
+  export const type = new RequestType<ModelPlanParams, ModelPlanResult, ErrorData>(method);
+}
+
+export interface ModelDownloadParams {
+  /** Default: Llama 4 Scout Instruct. */
+  repo?: string;
+  revision?: string;
+  /**
+   * A Hugging Face token for this call only (the extension keeps it in VS Code's secret storage);
+   * the sidecar never stores or logs it. Without one: HF_TOKEN or the Hugging Face CLI's token file.
+   */
+  token?: string;
+  /** Progress notifications of kind 'download': bytes done and total. */
+  progressToken?: string;
+}
+
+export interface ModelDownloadResult {
+  repo: string;
+  commit: string;
+  /** The snapshot folder: loadable as a model path. */
+  path: string;
+  files: number;
+  fetchedBytes: number;
+}
+
+export namespace ModelDownload {
+  export const method = 'model/download';
+  export const type = new RequestType<ModelDownloadParams, ModelDownloadResult, ErrorData>(method);
 }
 
 // ── repository packing ─────────────────────────────────────────────────────────────────────────────
@@ -291,7 +363,7 @@ export namespace Shutdown {
 
 export interface ProgressParams {
   token: string;
-  kind: 'load' | 'pack' | 'prefill';
+  kind: 'load' | 'pack' | 'prefill' | 'download';
   done: number;
   total: number;
   message?: string;

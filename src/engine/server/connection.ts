@@ -63,6 +63,9 @@ export function serveConnection(
   handle(P.Chat.type, (p: P.ChatParams, signal) => core.chat(p, signal));
   handle(P.Complete.type, (p: P.CompleteParams, signal) => core.complete(p, signal));
   handle(P.Tokenize.type, (p: P.TokenizeParams) => core.tokenize(p));
+  handle(P.ModelSetup.type, () => core.setupStatus());
+  handle(P.ModelPlan.type, (p: P.ModelPlanParams) => core.planModel(p));
+  handle(P.ModelDownload.type, (p: P.ModelDownloadParams, signal) => core.downloadModel(p, signal));
   handle(P.Shutdown.type, () => core.shutdown());
   connection.onNotification(P.RepoChanged.method, (p: P.RepoChangedParams) => {
     try {

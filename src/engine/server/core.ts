@@ -10,6 +10,7 @@ import { CancelledError, ScoutError } from '../errors.js';
 import type * as P from '../protocol.js';
 import { CitationScanner } from '../session/citations.js';
 import { codebaseMessages, codebaseSystem } from '../session/prompts.js';
+import type { SetupDeps } from './setupDeps.js';
 
 /** A loaded backend plus what the core needs to report about it. */
 export interface LoadedBackend {
@@ -63,6 +64,8 @@ export interface CoreDeps {
   repoChanged(root: string, paths: string[]): void;
   /** Counts with o200k_base, for when no model is loaded. */
   countO200k(text: string): Promise<number>;
+  /** First-run setup (model/setup, model/plan, model/download) and the preflight before native loads. */
+  setup: SetupDeps;
 }
 
 export interface Notifier {
@@ -81,6 +84,9 @@ export interface SidecarCore {
   chat(params: P.ChatParams, signal: AbortSignal): Promise<P.ChatResult>;
   complete(params: P.CompleteParams, signal: AbortSignal): Promise<P.CompleteResult>;
   tokenize(params: P.TokenizeParams): Promise<P.TokenizeResult>;
+  setupStatus(): Promise<P.ModelSetupResult>;
+  planModel(params: P.ModelPlanParams): Promise<P.ModelPlanResult>;
+  downloadModel(params: P.ModelDownloadParams, signal: AbortSignal): Promise<P.ModelDownloadResult>;
   repoChanged(params: P.RepoChangedParams): void;
   shutdown(): Promise<Record<string, never>>;
 }
@@ -117,11 +123,19 @@ export function fromWire(message: P.WireChatMessage): ChatMessage {
   };
 }
 
+/** An optional string parameter: absent, or a non-empty string (JSON can send anything). */
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new ScoutError('invalid_argument', `${name} must be a string`);
+  return value;
+}
+
 export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => void): SidecarCore {
   let settings: P.EngineSettings = {};
   let loaded: LoadedBackend | undefined;
   let loading: Promise<LoadedBackend> | undefined;
   let busy = 0;
+  let downloading = false;
   const repos = new Map<string, PackedRepo>();
   /** The running background prefill of each repository's base; a new pack replaces it. */
   const prefills = new Map<string, AbortController>();
@@ -168,6 +182,24 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
   const requireBackend = (): LoadedBackend => {
     if (!loaded) throw new ScoutError('invalid_argument', 'no model is loaded: load one first (model/load)');
     return loaded;
+  };
+
+  /** Progress notifications for one request's token (none without a token), with an ETA. */
+  const progressReporter = (token: string | undefined, kind: P.ProgressParams['kind']) => {
+    const started = Date.now();
+    return (done: number, total: number, message?: string) => {
+      if (!token) return;
+      const elapsed = Date.now() - started;
+      const etaMs = done > 0 && total > done ? Math.round((elapsed * (total - done)) / done) : undefined;
+      notify.progress({
+        token,
+        kind,
+        done,
+        total,
+        ...(message ? { message } : {}),
+        ...(etaMs ? { etaMs } : {}),
+      });
+    };
   };
 
   const track = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -226,26 +258,15 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
             'no Llama 4 model found: set scout.modelPath, SCOUT_MODEL, or download one with `scout model download`',
           );
       }
-      const token = params.progressToken;
+      // Refuse before anything is dropped or read: a load that cannot fit fails half-way, slowly.
+      if (!endpoint) await deps.setup.preflight(path!, settings);
       const started = Date.now();
       await loaded?.dispose();
       loaded = undefined;
       loading = deps.load(
         endpoint ? { endpoint } : { path: path! },
         settings,
-        (done, total, message) => {
-          if (!token) return;
-          const elapsed = Date.now() - started;
-          const etaMs = done > 0 && total > done ? Math.round((elapsed * (total - done)) / done) : undefined;
-          notify.progress({
-            token,
-            kind: 'load',
-            done,
-            total,
-            ...(message ? { message } : {}),
-            ...(etaMs ? { etaMs } : {}),
-          });
-        },
+        progressReporter(params.progressToken, 'load'),
         signal,
       );
       try {
@@ -343,6 +364,44 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
       if (typeof params.text !== 'string') throw new ScoutError('invalid_argument', 'text must be a string');
       if (loaded?.countTokens) return { count: loaded.countTokens(params.text), tokenizer: loaded.info.id };
       return { count: await deps.countO200k(params.text), tokenizer: 'o200k_base' };
+    },
+
+    setupStatus() {
+      return deps.setup.status(settings);
+    },
+
+    planModel(params) {
+      const path = optionalString(params.path, 'path');
+      const context = params.context;
+      if (context !== undefined && (!Number.isSafeInteger(context) || context <= 0))
+        throw new ScoutError(
+          'invalid_argument',
+          `context must be a positive integer, got ${String(context)}`,
+        );
+      return deps.setup.plan({ ...(path ? { path } : {}), ...(context ? { context } : {}) }, settings);
+    },
+
+    async downloadModel(params, signal) {
+      if (downloading) throw new ScoutError('invalid_argument', 'a model download is already running');
+      const repo = optionalString(params.repo, 'repo');
+      const revision = optionalString(params.revision, 'revision');
+      const token = optionalString(params.token, 'token');
+      // Checked here so a pasted token with a line break fails clearly, not as a malformed HTTP header.
+      if (token !== undefined && !/^[\x21-\x7e]{1,500}$/.test(token))
+        throw new ScoutError(
+          'invalid_argument',
+          'the Hugging Face token must be printable text without spaces',
+        );
+      downloading = true;
+      try {
+        return await deps.setup.download(
+          { ...(repo ? { repo } : {}), ...(revision ? { revision } : {}), ...(token ? { token } : {}) },
+          progressReporter(params.progressToken, 'download'),
+          signal,
+        );
+      } finally {
+        downloading = false;
+      }
     },
 
     repoChanged(params) {

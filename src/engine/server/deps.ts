@@ -9,12 +9,14 @@ import type * as P from '../protocol.js';
 import { createNativeBackend } from '../session/native-backend.js';
 import { repoContext } from '../session/repo-context.js';
 import type { CoreDeps, LoadedBackend } from './core.js';
+import { setupDeps, type SetupDeps } from './setupDeps.js';
 import { loadBinding } from '../native/binding.js';
 import { loadO200kBase } from '../tokenizer/index.js';
 
 export const ENGINE_VERSION = '0.1.0';
 
-export function productionDeps(): CoreDeps {
+/** `setup` replaces the first-run parts (tests give them a local Hub and a machine of their own). */
+export function productionDeps(o: { setup?: SetupDeps } = {}): CoreDeps {
   const packers = new Map<string, RepoPacker>();
   /** Repositories whose changes the client reports (repo/changed), so packs can be incremental. */
   const watched = new Set<string>();
@@ -22,6 +24,7 @@ export function productionDeps(): CoreDeps {
 
   return {
     engineVersion: ENGINE_VERSION,
+    setup: o.setup ?? setupDeps(),
     nativeAvailable() {
       try {
         loadBinding();

@@ -28,6 +28,7 @@ const KIND_TEXT: Record<P.ProgressParams['kind'], string> = {
   load: 'Loading the model',
   pack: 'Reading the repository',
   prefill: 'Reading the prompt',
+  download: 'Downloading the model',
 };
 
 export function progressText(p: P.ProgressParams): string {
