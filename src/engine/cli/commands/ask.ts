@@ -61,7 +61,8 @@ export const command: CliCommand = {
     const root = resolve(values.repo ?? '.');
     const maxTokens = intOption('max-tokens', values['max-tokens'], 1, 1 << 20) ?? DEFAULT_MAX_TOKENS;
     const temperature = numberOption('temperature', values.temperature, 0, 100) ?? 0;
-    const contextSize = intOption('context', values.context, 1024, 1 << 26) ?? DEFAULT_CONTEXT;
+    const requestedContext = intOption('context', values.context, 1024, 1 << 26);
+    const contextSize = requestedContext ?? DEFAULT_CONTEXT;
 
     let backend: Backend & { dispose?(): Promise<void> };
     let tokenizer: { kind: 'file'; path: string } | { kind: 'o200k_base' };
@@ -74,7 +75,13 @@ export const command: CliCommand = {
     } else {
       const model = await resolveModel(values.model ? { model: values.model } : {});
       note(io, `scout: loading ${model.dir}`);
-      const native = await createNativeBackend({ model: model.dir, weights, contextSize, signal: io.signal });
+      // Without --context the engine picks min(the model's maximum, its default).
+      const native = await createNativeBackend({
+        model: model.dir,
+        weights,
+        ...(requestedContext ? { contextSize: requestedContext } : {}),
+        signal: io.signal,
+      });
       backend = native;
       tokenizer = { kind: 'file', path: model.dir };
       budget = Math.min(
