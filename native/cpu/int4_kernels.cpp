@@ -142,22 +142,23 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void int4_dots_vnni(const
   for (int i = 0; i < NT; ++i) out[i] = _mm512_reduce_add_ps(acc[i]) - offsets[i];
 }
 
-bool has_vnni() {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
-}
-
 template <WeightType W>
-Int4DotsFn pick(Isa isa, int tokens) {
+Q8DotsFn pick(Isa isa, int tokens) {
   const bool block = tokens == kTokenBlock;
-  if (isa == Isa::Avx512 && has_vnni()) return block ? int4_dots_vnni<W, kTokenBlock> : int4_dots_vnni<W, 1>;
+  if (isa == Isa::Avx512 && cpu_has_vnni())
+    return block ? int4_dots_vnni<W, kTokenBlock> : int4_dots_vnni<W, 1>;
   if (isa != Isa::Scalar) return block ? int4_dots_avx2<W, kTokenBlock> : int4_dots_avx2<W, 1>;
   return block ? int4_dots_scalar<W, kTokenBlock> : int4_dots_scalar<W, 1>;
 }
 
 }  // namespace
 
-Int4DotsFn int4_dots(Isa isa, WeightType type, int tokens) {
+bool cpu_has_vnni() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+}
+
+Q8DotsFn int4_dots(Isa isa, WeightType type, int tokens) {
   return type == WeightType::Int4F32 ? pick<WeightType::Int4F32>(isa, tokens)
                                      : pick<WeightType::Int4>(isa, tokens);
 }

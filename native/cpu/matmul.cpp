@@ -179,11 +179,7 @@ RowKernels dense_kernels_for(Isa isa) {
 }
 
 RowKernels kernels_for(Isa isa) {
-  RowKernels k = dense_kernels_for(isa);  // int4 has its own loop (matmul_int4)
-  const auto i8 = static_cast<size_t>(WeightType::Int8);
-  k.block[i8] = int8_dots(isa, kTokenBlock);
-  k.single[i8] = int8_dots(isa, 1);
-  return k;
+  return dense_kernels_for(isa);  // int4 and int8 have their own loop (matmul_q8)
 }
 
 RowKernels& kernels() {
@@ -220,9 +216,9 @@ float dot_f32(const float* a, const float* b, int64_t n) {
   return out;
 }
 
-// Int4 weights: the activations are quantized to int8 once per call, then each row is applied to
-// blocks of kTokenBlock tokens.
-static void matmul_int4(ThreadPool& pool, const float* x, int64_t T, const Matrix& W, float* y) {
+// Int4 and int8 weights: the activations are quantized to int8 once per call, then each row is
+// applied to blocks of kTokenBlock tokens.
+static void matmul_q8(ThreadPool& pool, const float* x, int64_t T, const Matrix& W, float* y) {
   const int64_t N = W.rows(), K = W.cols();
   // Reused across calls (decode runs hundreds of small matmuls per token). Workers must see the
   // calling thread's buffer: a lambda names a thread_local directly instead of capturing it, so
@@ -231,7 +227,9 @@ static void matmul_int4(ThreadPool& pool, const float* x, int64_t T, const Matri
   Q8Acts& acts = buffer;
   quantize_acts_q8(x, T, K, acts);
   const Isa isa = kernel_isa();
-  const Int4DotsFn block = int4_dots(isa, W.type(), kTokenBlock), single = int4_dots(isa, W.type(), 1);
+  const bool int8 = W.type() == WeightType::Int8;
+  const Q8DotsFn block = int8 ? int8_dots(isa, kTokenBlock) : int4_dots(isa, W.type(), kTokenBlock);
+  const Q8DotsFn single = int8 ? int8_dots(isa, 1) : int4_dots(isa, W.type(), 1);
   const int64_t min_rows = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, K * T));
   pool.parallel_for(N, min_rows, [&](int64_t n0, int64_t n1) {
     float tmp[kTokenBlock];
@@ -247,7 +245,7 @@ static void matmul_int4(ThreadPool& pool, const float* x, int64_t T, const Matri
 }
 
 void matmul(ThreadPool& pool, const float* x, int64_t T, const Matrix& W, float* y) {
-  if (is_int4(W.type())) return matmul_int4(pool, x, T, W, y);
+  if (is_int4(W.type()) || W.type() == WeightType::Int8) return matmul_q8(pool, x, T, W, y);
   const int64_t N = W.rows(), K = W.cols();
   const size_t stride = W.row_bytes();
   const auto type = static_cast<size_t>(W.type());

@@ -8,9 +8,9 @@
 // full pass exactly. Each weight row is read once per call and applied to all T tokens (GEMM
 // for prefill, GEMV for decode). AVX2 / AVX-512 versions are chosen at run time.
 //
-// Int4 weights run as w4a8: each token's activations are first quantized to int8 per group of
-// 128 (cpu/row_kernels.hpp Q8Acts), and the integer group dots are exact; everything else
-// multiplies the f32 activations as given.
+// Int4 and int8 weights run as w4a8 / w8a8: each token's activations are first quantized to int8
+// per group of 128 (cpu/row_kernels.hpp Q8Acts), and the integer group dots are exact; f32 and
+// bf16 weights multiply the f32 activations as given.
 #pragma once
 
 #include <cstdint>

@@ -32,10 +32,12 @@ struct Q8Acts {
 };
 void quantize_acts_q8(const float* x, int64_t T, int64_t K, Q8Acts& out);
 
-// out[i] = dot(int4 row w, token t0 + i of a) for NT tokens (1 or kTokenBlock), K weights.
-using Int4DotsFn = void (*)(const uint8_t* w, const Q8Acts& a, int64_t t0, int64_t K, float* out);
-Int4DotsFn int4_dots(Isa isa, WeightType type, int tokens);
-// The int8 row kernels of `isa` (cpu/int8.hpp) for one row and `tokens` tokens.
-DotsFn int8_dots(Isa isa, int tokens);
+// out[i] = dot(row w, token t0 + i of a) for NT tokens (1 or kTokenBlock), K weights: the kernels
+// of the weight types that multiply int8 activations (int4: w4a8, int8: w8a8).
+using Q8DotsFn = void (*)(const uint8_t* w, const Q8Acts& a, int64_t t0, int64_t K, float* out);
+Q8DotsFn int4_dots(Isa isa, WeightType type, int tokens);
+Q8DotsFn int8_dots(Isa isa, int tokens);  // cpu/int8.hpp rows
+// Whether the Avx512 kernels of int4 and int8 can use VNNI (else they use the AVX2 ones).
+bool cpu_has_vnni();
 
 }  // namespace scout::cpu

@@ -35,7 +35,7 @@ bool close(double got, double want, double tol) {
   return std::fabs(got - want) <= tol * (1.0 + std::fabs(want));
 }
 
-// The activations an int4 matmul actually multiplies: x quantized to int8 per group (w4a8).
+// The activations an int4 or int8 matmul actually multiplies: x quantized to int8 per group.
 std::vector<float> as_q8(const std::vector<float>& x, int64_t T, int64_t K) {
   Q8Acts acts;
   quantize_acts_q8(x.data(), T, K, acts);
@@ -54,7 +54,7 @@ void check_matmul(WeightType type, int64_t T, int64_t N, int64_t K, int threads)
   std::vector<float> y(static_cast<size_t>(T * N));
   matmul(pool, x_in.data(), T, m, y.data());
   // The reference: dequantized weights times (for int4) the int8 activations, in double.
-  const auto x = is_int4(type) ? as_q8(x_in, T, K) : x_in;
+  const auto x = is_int4(type) || type == WeightType::Int8 ? as_q8(x_in, T, K) : x_in;
   std::vector<float> row(static_cast<size_t>(K));
   int bad = 0;
   for (int64_t n = 0; n < N; ++n) {
