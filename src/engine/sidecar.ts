@@ -13,10 +13,13 @@
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import * as P from './protocol.js';
 import { serveConnection } from './server/connection.js';
+import { FrameSizeGuard } from './server/frame-guard.js';
 import { createCore } from './server/core.js';
 import { productionDeps } from './server/deps.js';
 
 const PARENT_POLL_MS = 2_000;
+/** Largest JSON-RPC message accepted: room for a chat with a few base64 screenshots. */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 function parentAlive(pid: number): boolean {
   try {
@@ -28,15 +31,21 @@ function parentAlive(pid: number): boolean {
 }
 
 function main(): void {
-  const connection = createMessageConnection(
-    new StreamMessageReader(process.stdin),
-    new StreamMessageWriter(process.stdout),
-  );
   const logLine = (level: P.LogParams['level'], message: string, fields?: Record<string, unknown>) => {
     process.stderr.write(
       `${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`,
     );
   };
+  // Messages over the limit are skipped as they stream by, never buffered (frame-guard.ts).
+  const input = process.stdin.pipe(
+    new FrameSizeGuard(MAX_MESSAGE_BYTES, (bytes) =>
+      logLine('warn', 'skipped an oversized message', { bytes, limit: MAX_MESSAGE_BYTES }),
+    ),
+  );
+  const connection = createMessageConnection(
+    new StreamMessageReader(input),
+    new StreamMessageWriter(process.stdout),
+  );
   const notify = {
     progress: (p: P.ProgressParams) => void connection.sendNotification(P.Progress.type, p),
     chatDelta: (p: P.ChatDeltaParams) => void connection.sendNotification(P.ChatDelta.type, p),

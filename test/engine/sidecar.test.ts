@@ -167,6 +167,20 @@ describe('sidecar over stdio', () => {
     expect((err as ResponseError<P.ErrorData>).code).toBe(P.ErrorCodeNumbers.cancelled);
   }, 60_000);
 
+  it('drops malformed and oversized messages and keeps serving', async () => {
+    const raw = (body: string) =>
+      child.stdin!.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    raw('{not json');
+    raw('[1, 2, 3]');
+    // 65 MiB declared and sent: skipped as it streams, never buffered whole.
+    const size = 65 * 1024 * 1024;
+    child.stdin!.write(`Content-Length: ${size}\r\n\r\n`);
+    const block = Buffer.alloc(1024 * 1024, 0x20);
+    for (let sent = 0; sent < size; sent += block.length) child.stdin!.write(block);
+    const pong = await connection.sendRequest(P.Ping.type, {});
+    expect(pong.time).toBeGreaterThan(0);
+  }, 60_000);
+
   it('shuts down and exits', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await connection.sendRequest(P.Shutdown.type, {});
