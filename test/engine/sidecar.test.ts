@@ -187,3 +187,16 @@ describe('sidecar over stdio', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('sidecar watchdog', () => {
+  it('exits by itself when the process that started it is gone', async () => {
+    // A stand-in parent that lives half a second; the sidecar polls its pid.
+    const parent = spawn('sleep', ['0.5']);
+    const orphan = spawn(process.execPath, [SIDECAR], {
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: { ...process.env, SCOUT_PARENT_PID: String(parent.pid) },
+    });
+    const code = await new Promise<number | null>((resolve) => orphan.once('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+  }, 30_000);
+});
