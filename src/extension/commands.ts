@@ -45,6 +45,14 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Deps): 
     'scout.newChat': () => deps.chat.newChat(),
     'scout.stop': () => deps.chat.stop(),
   };
+  registerEach(context, commands);
+}
+
+/** Registers commands whose failures reach the user once, through showError, instead of vanishing. */
+export function registerEach(
+  context: vscode.ExtensionContext,
+  commands: Record<string, (...args: unknown[]) => unknown>,
+): void {
   for (const [id, run] of Object.entries(commands)) {
     context.subscriptions.push(
       vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -59,7 +67,7 @@ export function registerCommands(context: vscode.ExtensionContext, deps: Deps): 
 }
 
 /** A notification with progress; its Cancel aborts the engine request through the signal. */
-function withProgress<T>(
+export function withProgress<T>(
   title: string,
   cancellable: boolean,
   run: (signal: AbortSignal, report: (p: ProgressParams) => void) => Promise<T>,

@@ -14,6 +14,7 @@ import { EngineStatus } from './engineStatus.js';
 import { registerLog } from './log.js';
 import { registerPasteProvider } from './paste.js';
 import { registerRepoContext } from './repoContext.js';
+import { registerSetup } from './setup.js';
 import { registerStatusBar } from './statusBar.js';
 
 /** What the extension exposes to other extensions (and to its integration tests). */
@@ -37,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): ScoutApi {
   const chat = registerChatView(context, client, status);
   registerCodeActions(context);
   registerCommands(context, { client, chat, status });
+  registerSetup(context, client);
   registerInlineCompletions(context, client);
   const models = registerLanguageModelProvider(context, client);
   status.onDidChange(() => models.modelChanged());

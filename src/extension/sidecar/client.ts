@@ -119,6 +119,27 @@ export class ScoutClient {
     return this.supervisor.request(P.Tokenize.type, { text }, signal);
   }
 
+  /** The walkthrough's first step: models found, where a download goes, whether a token is needed, the plan. */
+  setupStatus(signal?: AbortSignal): Promise<P.ModelSetupResult> {
+    return this.supervisor.request(P.ModelSetup.type, {}, signal);
+  }
+
+  planModel(params: P.ModelPlanParams = {}, signal?: AbortSignal): Promise<P.ModelPlanResult> {
+    return this.supervisor.request(P.ModelPlan.type, params, signal);
+  }
+
+  /** Downloads into the shared Hugging Face cache; `token` is sent for this call only. */
+  downloadModel(
+    params: Omit<P.ModelDownloadParams, 'progressToken'>,
+    onProgress?: ProgressSink,
+    signal?: AbortSignal,
+  ): Promise<P.ModelDownloadResult> {
+    const progressToken = randomUUID();
+    return this.withProgress(progressToken, onProgress, () =>
+      this.supervisor.request(P.ModelDownload.type, { ...params, progressToken }, signal),
+    );
+  }
+
   /** Tells the sidecar which files changed under a packed repository, so its next pack re-reads only them. */
   repoChanged(root: string, paths: string[]): void {
     // A sidecar that is not running holds no pack to keep current: nothing to tell it.
