@@ -3,7 +3,10 @@
  * sidecar. Tests that need a model use the tiny chat model the runner passes as SCOUT_MODEL.
  */
 import { strict as assert } from 'node:assert';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
+import type { ModelSetupResult } from '../../../src/engine/protocol.js';
 import type { ScoutApi } from '../../../src/extension/extension.js';
 import { engineSettings } from '../../../src/extension/settings.js';
 
@@ -111,6 +114,43 @@ export const tests: Array<[string, () => Promise<void>]> = [
       const text = await ask(model!, 'hello');
       assert.equal(typeof text, 'string');
       assert.equal((await api()).engineState(), 'running');
+    },
+  ],
+  [
+    'counts tokens with the engine’s tokenizer once the engine runs',
+    async () => {
+      assert.equal((await api()).engineState(), 'running');
+      const [model] = await vscode.lm.selectChatModels({ vendor: 'scout' });
+      // Two tokens ('hello', ' world') in Llama 4's tokenizer; the length estimate would say 4.
+      assert.equal(await model!.countTokens('hello world'), 2);
+    },
+  ],
+  [
+    'packs the repository to a file and opens it',
+    async () => {
+      const target = vscode.Uri.file(join(tmpdir(), `scout-pack-${Date.now()}.txt`));
+      await vscode.commands.executeCommand('scout.packRepositoryToFile', target);
+      const text = Buffer.from(await vscode.workspace.fs.readFile(target)).toString('utf8');
+      assert.match(text, /^<scout-repository /);
+      assert.match(text, /<file path="tools\/responder\.mjs"/);
+      assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, target.fsPath);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.workspace.fs.delete(target);
+    },
+  ],
+  [
+    'finds the model for the walkthrough and shows what fits',
+    async () => {
+      const setup = await vscode.commands.executeCommand<ModelSetupResult>('scout.setupModel');
+      assert.equal(setup.chosen, process.env.SCOUT_MODEL);
+      assert.ok(setup.models.some((m) => m.usable && m.path === setup.chosen));
+      assert.equal(setup.plan.source, setup.chosen);
+      await vscode.commands.executeCommand('scout.showPlan');
+      const page = vscode.window.activeTextEditor?.document;
+      assert.equal(page?.languageId, 'markdown');
+      assert.match(page!.getText(), /^# What fits on this machine/);
+      assert.match(page!.getText(), /\| ram \| bf16 \| bf16 \|/);
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     },
   ],
   [
