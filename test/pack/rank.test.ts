@@ -21,6 +21,17 @@ describe('rank', () => {
     expect(s.references).not.toHaveProperty('parseRequest');
   });
 
+  it('counts identifiers exactly as /[A-Za-z_$][A-Za-z0-9_$]{2,}/g matches them', () => {
+    // Digits and non-ASCII letters end or precede a match; runs shorter than three hold none.
+    expect(scanSymbols('9abc ab a9bc x_y_z éabc abcé 12abc __init $el q1').references).toEqual({
+      $el: 1,
+      __init: 1,
+      a9bc: 1,
+      abc: 4,
+      x_y_z: 1,
+    });
+  });
+
   it('ranks the file that the others depend on first', () => {
     const files = [
       file('a.ts', 'import { createStore } from "./store"; createStore(); createStore();'),

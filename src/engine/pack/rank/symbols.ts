@@ -11,7 +11,8 @@
  */
 const DEFINITION =
   /\b(?:function\*?|class|interface|type|enum|struct|union|trait|impl|def|fn|func(?:\s*\([^)]*\))?|module|namespace|object|protocol|record|typedef\s+struct)\s+([A-Za-z_$][A-Za-z0-9_$]*)|^[ \t]*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*)\s*[=:]/gm;
-const IDENTIFIER = /[A-Za-z_$][A-Za-z0-9_$]{2,}/g;
+/** Minimum length of an identifier worth counting as a reference. */
+const MIN_IDENTIFIER = 3;
 const MAX_REFERENCES = 120;
 const COMMON = new Set(
   (
@@ -34,12 +35,43 @@ export function scanSymbols(text: string): FileSymbols {
     if (name && name.length >= 2 && !COMMON.has(name)) defs.add(name);
   }
   const counts = new Map<string, number>();
-  for (const m of text.matchAll(IDENTIFIER)) {
-    const id = m[0];
+  forEachIdentifier(text, (id) => {
     if (!COMMON.has(id) && !defs.has(id)) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
+  });
   // Keep the most used (ties in byte order) so a huge file cannot blow up the map or the cache.
   const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_REFERENCES);
   top.sort((a, b) => (a[0] < b[0] ? -1 : 1));
   return { definitions: [...defs].sort(), references: Object.fromEntries(top) };
+}
+
+/** 1 for [A-Za-z_$] (may start an identifier), 2 for [0-9] (may only continue one), else 0. */
+const IDENTIFIER_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  IDENTIFIER_CLASS[c] = /[A-Za-z_$]/.test(ch) ? 1 : /[0-9]/.test(ch) ? 2 : 0;
+}
+
+/**
+ * Calls `onIdentifier` for every match of /[A-Za-z_$][A-Za-z0-9_$]{2,}/g, in order. A loop over
+ * char codes instead of matchAll: the scan runs over every file of the repository, and a match
+ * object per identifier made it the largest cost of a cold fit. Same matches: a run of identifier
+ * characters matches from its first start character to its end when that is long enough, and a
+ * shorter run holds no match at all.
+ */
+function forEachIdentifier(text: string, onIdentifier: (id: string) => void): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || IDENTIFIER_CLASS[c] !== 1) {
+      i++;
+      continue;
+    }
+    const start = i;
+    for (i++; i < n; i++) {
+      const d = text.charCodeAt(i);
+      if (d >= 128 || IDENTIFIER_CLASS[d] === 0) break;
+    }
+    if (i - start >= MIN_IDENTIFIER) onIdentifier(text.slice(start, i));
+  }
 }
