@@ -30,6 +30,23 @@ async function until(
   }
 }
 
+/** Waits until the last turn in VS Code's Chat view matches `pattern` (read through its Copy All). */
+async function untilTranscript(pattern: RegExp): Promise<void> {
+  let last = '';
+  await until(
+    `the chat to show ${pattern}`,
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.chat.copyAll');
+      const all = await vscode.env.clipboard.readText();
+      last = all.slice(all.lastIndexOf('User: '));
+      return pattern.test(last);
+    },
+    20_000,
+  ).catch((e: unknown) => {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; the chat shows: ${last.slice(-500)}`);
+  });
+}
+
 async function ask(model: vscode.LanguageModelChat, text: string): Promise<string> {
   const cts = new vscode.CancellationTokenSource();
   const response = await model.sendRequest(
@@ -151,6 +168,41 @@ export const tests: Array<[string, () => Promise<void>]> = [
       assert.match(page!.getText(), /^# What fits on this machine/);
       assert.match(page!.getText(), /\| ram \| bf16 \| bf16 \|/);
       await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    },
+  ],
+  [
+    '@scout /explain and /screenshot say what they need when it is missing',
+    async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await vscode.commands.executeCommand('workbench.action.chat.open', {
+        query: '@scout /explain',
+        modelSelector: { vendor: 'scout', id: 'llama-4-scout' },
+      });
+      await untilTranscript(/^User: @scout \/explain\n\nScout: Select some code in an editor/);
+      await vscode.commands.executeCommand('workbench.action.chat.open', {
+        query: '@scout /screenshot',
+        modelSelector: { vendor: 'scout', id: 'llama-4-scout' },
+      });
+      await untilTranscript(/^User: @scout \/screenshot\n\nScout: Attach a screenshot file/);
+    },
+  ],
+  [
+    '@scout /explain explains the selected code with the engine',
+    async () => {
+      const folder = vscode.workspace.workspaceFolders![0]!.uri;
+      const doc = await vscode.workspace.openTextDocument(
+        vscode.Uri.joinPath(folder, 'tools', 'responder.mjs'),
+      );
+      const editor = await vscode.window.showTextDocument(doc);
+      editor.selection = new vscode.Selection(0, 0, 3, 0);
+      await vscode.commands.executeCommand('workbench.action.chat.open', {
+        query: '@scout /explain',
+        modelSelector: { vendor: 'scout', id: 'llama-4-scout' },
+      });
+      // The selection was found (no request for one) and the engine's answer streamed in; the tiny
+      // model's words are noise, so only their arrival is checked.
+      await untilTranscript(/^User: @scout \/explain\n\nScout: (?!Select some code)\S/);
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     },
   ],
   [
