@@ -152,6 +152,23 @@ export const tests: Array<[string, () => Promise<void>]> = [
       assert.match(text, /<file path="tools\/responder\.mjs"/);
       assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, target.fsPath);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+
+      // After a pack the engine trusts the file watcher's reports instead of walking the folder
+      // again: a file created now appears in the next pack only if the watcher reported it.
+      const folder = vscode.workspace.workspaceFolders![0]!.uri;
+      const added = vscode.Uri.joinPath(folder, 'added-later.ts');
+      await vscode.workspace.fs.writeFile(added, Buffer.from('export const addedLater = 1;\n'));
+      await until(
+        'the next pack to include the new file',
+        async () => {
+          await vscode.commands.executeCommand('scout.packRepositoryToFile', target);
+          await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+          const again = Buffer.from(await vscode.workspace.fs.readFile(target)).toString('utf8');
+          return again.includes('<file path="added-later.ts"');
+        },
+        10_000,
+      );
+      await vscode.workspace.fs.delete(added);
       await vscode.workspace.fs.delete(target);
     },
   ],
