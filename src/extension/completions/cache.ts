@@ -43,6 +43,11 @@ export class CompletionCache {
     return undefined;
   }
 
+  /** Forgets every suggestion (the prompt style changed: old suggestions came from the other prompt). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

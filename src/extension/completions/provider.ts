@@ -33,6 +33,11 @@ export class ScoutInlineCompletionProvider implements vscode.InlineCompletionIte
 
   constructor(private readonly client: ScoutClient) {}
 
+  /** Suggestions made with the other prompt style must not keep showing after a switch. */
+  styleChanged(): void {
+    this.cache.clear();
+  }
+
   async provideInlineCompletionItems(
     doc: vscode.TextDocument,
     pos: vscode.Position,
@@ -122,10 +127,11 @@ function debounce(ms: number, token: vscode.CancellationToken): Promise<boolean>
 }
 
 export function registerInlineCompletions(context: vscode.ExtensionContext, client: ScoutClient): void {
+  const provider = new ScoutInlineCompletionProvider(client);
   context.subscriptions.push(
-    vscode.languages.registerInlineCompletionItemProvider(
-      COMPLETION_SELECTOR,
-      new ScoutInlineCompletionProvider(client),
-    ),
+    vscode.languages.registerInlineCompletionItemProvider(COMPLETION_SELECTOR, provider),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('scout.completions.style')) provider.styleChanged();
+    }),
   );
 }

@@ -17,6 +17,14 @@ describe('CompletionCache', () => {
     expect(cache.get('function add(a, b) {\n  return a + ', '\n}')).toBe('b;');
   });
 
+  it('forgets every suggestion when cleared (the prompt style changed)', () => {
+    const cache = new CompletionCache();
+    cache.set('const x = ', ';', '1');
+    cache.clear();
+    expect(cache.get('const x = ', ';')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
   it('misses when the user typed something other than the suggestion, or the suffix differs', () => {
     const cache = new CompletionCache();
     cache.set('x = ', '', 'compute()');
