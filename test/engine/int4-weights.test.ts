@@ -54,7 +54,7 @@ describe('int4 weights', () => {
         const a = argmaxRows(exact, vocab),
           b = argmaxRows(got, vocab);
         const agree = a.filter((t, i) => t === b[i]).length / a.length;
-      expect(agree).toBeGreaterThanOrEqual(0.6);
+        expect(agree).toBeGreaterThanOrEqual(0.6);
       } finally {
         model.dispose();
         bf16.dispose();

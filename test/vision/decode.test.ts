@@ -97,9 +97,12 @@ describe('decodeImage', () => {
   it('applies the EXIF orientation', async () => {
     // 6 = "rotate 90° clockwise to display": a 16×8 stored image shows as 8×16, and its left
     // half (red) becomes the top half.
-    const stored = sharp(rawRgb(16, 8, (x) => (x < 8 ? [250, 0, 0] : [0, 0, 250])), {
-      raw: { width: 16, height: 8, channels: 3 },
-    });
+    const stored = sharp(
+      rawRgb(16, 8, (x) => (x < 8 ? [250, 0, 0] : [0, 0, 250])),
+      {
+        raw: { width: 16, height: 8, channels: 3 },
+      },
+    );
     const jpeg = await stored
       .jpeg({ quality: 100, chromaSubsampling: '4:4:4' })
       .withMetadata({ orientation: 6 })

@@ -14,6 +14,7 @@ import { createNativeBackend } from '../../session/native-backend.js';
 import { codebaseMessages } from '../../session/prompts.js';
 import { repoContext } from '../../session/repo-context.js';
 import { intOption, numberOption, parseOptions } from '../args.js';
+import { weightOption } from './model-options.js';
 import type { CliCommand, CliIO } from '../command.js';
 
 const DEFAULT_CONTEXT = 32_768;
@@ -30,7 +31,7 @@ export const command: CliCommand = {
   summary: 'Ask a question about a repository; the answer streams with path:line citations.',
   usage:
     'scout ask [--repo DIR] [--model DIR | --endpoint URL [--endpoint-model NAME]] [--budget N] ' +
-    '[--context N] [--max-tokens N] [--temperature T] [--weights f32|bf16] [--json] "question"',
+    '[--context N] [--max-tokens N] [--temperature T] [--weights f32|bf16|int4_mixed|int4|int4_int8_head] [--json] "question"',
   async run(argv, io) {
     const { values, positionals } = parseOptions(
       argv,
@@ -55,9 +56,7 @@ export const command: CliCommand = {
       );
     if (values.model && values.endpoint)
       throw new ScoutError('invalid_argument', 'give --model or --endpoint, not both');
-    const weights = values.weights ?? 'f32';
-    if (weights !== 'f32' && weights !== 'bf16')
-      throw new ScoutError('invalid_argument', `--weights must be f32 or bf16, got '${weights}'`);
+    const weights = weightOption(values.weights);
     const root = resolve(values.repo ?? '.');
     const maxTokens = intOption('max-tokens', values['max-tokens'], 1, 1 << 20) ?? DEFAULT_MAX_TOKENS;
     const temperature = numberOption('temperature', values.temperature, 0, 100) ?? 0;

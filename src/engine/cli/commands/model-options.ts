@@ -17,16 +17,26 @@ export interface EngineChoice {
   threads: number;
 }
 
-export function engineChoice(values: { model?: string; weights?: string; backend?: string; threads?: string }): EngineChoice {
+export function engineChoice(values: {
+  model?: string;
+  weights?: string;
+  backend?: string;
+  threads?: string;
+}): EngineChoice {
   if (!values.model) throw new ScoutError('invalid_argument', '--model DIR is required');
-  const weights = values.weights ?? 'f32';
-  if (!isWeightFormat(weights))
-    throw new ScoutError('invalid_argument', `--weights must be ${NATIVE_WEIGHTS.join(', ')}; got '${weights}'`);
+  const weights = weightOption(values.weights);
   const backend = values.backend ?? 'cpu';
   if (backend !== 'cpu') throw new ScoutError('invalid_argument', `--backend must be cpu, got '${backend}'`);
   return { model: values.model, weights, threads: intOption('threads', values.threads, 0, 1024) ?? 0 };
 }
 
-function isWeightFormat(s: string): s is WeightFormat {
-  return (NATIVE_WEIGHTS as readonly string[]).includes(s);
+/** Parses --weights (default f32): one of the engine's weight formats. */
+export function weightOption(value: string | undefined): WeightFormat {
+  const weights = value ?? 'f32';
+  if (!(NATIVE_WEIGHTS as readonly string[]).includes(weights))
+    throw new ScoutError(
+      'invalid_argument',
+      `--weights must be ${NATIVE_WEIGHTS.join(', ')}; got '${weights}'`,
+    );
+  return weights as WeightFormat;
 }

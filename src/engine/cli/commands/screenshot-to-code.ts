@@ -24,6 +24,7 @@ import {
   type ScreenshotTurn,
 } from '../../vision/screenshot-to-code.js';
 import { intOption, numberOption, parseOptions } from '../args.js';
+import { weightOption } from './model-options.js';
 import type { CliCommand } from '../command.js';
 
 const DEFAULT_MAX_TOKENS = 4096;
@@ -46,7 +47,7 @@ export const command: CliCommand = {
   usage:
     'scout screenshot-to-code IMAGE [--target html|react|vue|svelte] [--workspace DIR] [--out FILE] ' +
     '[--instruction TEXT] [--previous FILE] [--model DIR | --endpoint URL [--endpoint-model NAME]] ' +
-    '[--max-tokens N] [--temperature T] [--weights f32|bf16]',
+    '[--max-tokens N] [--temperature T] [--weights f32|bf16|int4_mixed|int4|int4_int8_head]',
   async run(argv, io) {
     const { values, positionals } = parseOptions(
       argv,
@@ -75,9 +76,7 @@ export const command: CliCommand = {
       throw new ScoutError('invalid_argument', 'give --model or --endpoint, not both');
     if (values.previous !== undefined && !values.instruction?.trim())
       throw new ScoutError('invalid_argument', '--previous needs --instruction: what to change in that code');
-    const weights = values.weights ?? 'f32';
-    if (weights !== 'f32' && weights !== 'bf16')
-      throw new ScoutError('invalid_argument', `--weights must be f32 or bf16, got '${weights}'`);
+    const weights = weightOption(values.weights);
     const maxTokens = intOption('max-tokens', values['max-tokens'], 1, 1 << 20) ?? DEFAULT_MAX_TOKENS;
     const temperature = numberOption('temperature', values.temperature, 0, 100) ?? 0;
 
