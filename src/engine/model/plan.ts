@@ -262,7 +262,7 @@ export function checkFits(
         ? `the ${choice.weights} weights (${gib(row.weightBytes)}) do not fit in ${gib(device.usableBytes)} usable ${device.name}`
         : `${choice.context} tokens of ${choice.kv} KV do not fit next to ${choice.weights} weights; the largest context is ${row.maxContext}`;
     const hint = plan.recommended
-      ? `; try --weights ${plan.recommended.weights} --kv ${plan.recommended.kv} on ${plan.recommended.device} (up to ${plan.recommended.context} tokens)`
+      ? `; what fits: ${plan.recommended.weights} weights with a ${plan.recommended.kv} KV cache on the ${plan.recommended.device}, up to ${plan.recommended.context} tokens (scout model plan shows every option)`
       : '';
     throw new ScoutError('out_of_memory', `${what}${hint}`);
   }

@@ -6,6 +6,7 @@
  * The environment and the machine probe are injectable so tests run the real library against a local
  * Hub and a machine of their choosing; production uses process.env and the real probe.
  */
+import { DEFAULT_CONTEXT } from '../session/native-backend.js';
 import { join } from 'node:path';
 import { ScoutError } from '../errors.js';
 import { readLlama4Config } from '../model/config.js';
@@ -30,7 +31,6 @@ export interface SetupDeps {
 }
 
 /** The native engine's context when the settings name none (native-backend.ts's default). */
-const DEFAULT_NATIVE_CONTEXT = 32_768;
 
 export function setupDeps(o: { env?: Env; probe?: () => Promise<MachineMemory> } = {}): SetupDeps {
   const env = o.env ?? process.env;
@@ -108,8 +108,7 @@ export function setupDeps(o: { env?: Env; probe?: () => Promise<MachineMemory> }
 
     async preflight(modelDir, settings) {
       const config = await readLlama4Config(join(modelDir, 'config.json'));
-      const context =
-        settings.contextSize ?? Math.min(config.text.maxPositionEmbeddings, DEFAULT_NATIVE_CONTEXT);
+      const context = settings.contextSize ?? Math.min(config.text.maxPositionEmbeddings, DEFAULT_CONTEXT);
       const machine = await probe();
       // The built-in engine runs in RAM and keeps its KV cache in f32; with f32 weights (its default)
       // every byte is twice the plan's bf16 figure, so the check gives it half the usable memory.

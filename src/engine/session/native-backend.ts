@@ -43,7 +43,8 @@ export interface NativeBackendOptions {
   onProgress?: (message: string, done?: number, total?: number) => void;
 }
 
-const DEFAULT_CONTEXT = 32_768;
+/** Context a model loads with unless told otherwise (capped by the model's own maximum). */
+export const DEFAULT_CONTEXT = 32_768;
 const DEFAULT_MAX_TOKENS = 1024;
 const COMPLETION_MAX_TOKENS = 128;
 /** Prefill pieces: small enough for progress and cancellation to stay responsive, big enough for GEMMs. */
