@@ -92,8 +92,11 @@ describe('sidecar over stdio', () => {
   }, 60_000);
 
   it('answers about a packed repository and reuses the shared prefix for the next question', async () => {
-    const packed = await connection.sendRequest(P.RepoPack.type, { root: repo });
+    const packed = await connection.sendRequest(P.RepoPack.type, { root: repo, progressToken: 'pack-1' });
     expect(packed.files).toBe(2);
+    const steps = progress.filter((p) => p.token === 'pack-1' && p.kind === 'pack');
+    expect(steps.map((p) => p.done)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(steps.at(-1)).toMatchObject({ kind: 'pack', done: 5, total: 5 });
     expect(packed.baseTokens).toBeGreaterThan(0);
 
     const ask = (requestId: string, content: string) =>

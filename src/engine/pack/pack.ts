@@ -94,6 +94,8 @@ interface Run {
 }
 
 const DEFAULT_BASE_SHARE = 0.75;
+/** Progress steps of a pack: list, read, rank, fit, render (the fifth completes it). */
+const PACK_STEPS = 5;
 const SAVE_AFTER_ANALYZED = 16;
 
 export class RepoPacker {
@@ -134,7 +136,9 @@ export class RepoPacker {
     if (!(baseShare > 0 && baseShare <= 1))
       throw new ScoutError('invalid_argument', `baseShare must be in (0, 1], got ${baseShare}`);
 
+    const progress = (step: number, stage: string) => opts.onProgress?.(step, PACK_STEPS, stage);
     // 1. Discover.
+    progress(0, 'listing files');
     const found = await this.discoverStage(opts.filesExclude, signal);
     // 2. Filter by path and size.
     const excluded: Excluded[] = [...found.excluded];
@@ -145,6 +149,7 @@ export class RepoPacker {
       else candidates.push(file);
     }
     // 3. Scan every file: read, filter by content, find symbols (in workers, cached).
+    progress(1, `reading ${candidates.length} files`);
     const run: Run = { packed: [], cached: 0, analyzed: 0, signal };
     // Without a budget every file is shown in full, so the first pass counts as well: one read per file.
     run.packed = await this.analyzeStage(
@@ -155,6 +160,7 @@ export class RepoPacker {
     );
     const packed = run.packed;
     // 4. Rank: the repository map (question-independent).
+    progress(2, 'ranking files');
     const centrality = this.ranker.rank(packed.map((p) => ({ path: p.file.path, analysis: p.analysis })));
     const paths = packed.map((p) => p.file.path);
     const fixedText =
@@ -166,6 +172,7 @@ export class RepoPacker {
       format.QUESTION_OPEN + format.QUESTION_CLOSE,
     ]);
     // 5. Fit, analyzing deeper (counts, syntax) only the files the budget can show.
+    progress(3, 'fitting the budget');
     const ensure = (files: number[], level: AnalysisLevel) => this.ensure(run, files, level);
     const plan = await fit({
       files: packed.map((p, i) => ({
@@ -192,6 +199,7 @@ export class RepoPacker {
     });
     checkAborted(signal);
     // 6. Render.
+    progress(4, 'rendering');
     const { text, baseChars } = render({
       rootName: basename(this.root),
       files: packed.map((p) => ({ path: p.file.path, analysis: p.analysis })),
@@ -203,6 +211,7 @@ export class RepoPacker {
     if (run.analyzed >= SAVE_AFTER_ANALYZED) this.deps.cache?.save();
 
     const byReason: Partial<Record<ExcludeReason, number>> = {};
+    progress(PACK_STEPS, 'done');
     for (const e of excluded) byReason[e.reason] = (byReason[e.reason] ?? 0) + 1;
     const represented = { full: 0, outline: 0, path: 0 };
     for (const r of plan.representation) represented[r]++;

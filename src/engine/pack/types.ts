@@ -111,6 +111,8 @@ export interface PackOptions {
   recentFiles?: string[];
   /** VS Code's `files.exclude` globs that are enabled, when called from the extension. */
   filesExclude?: string[];
+  /** Called as each stage starts: `step` of `steps`, with what it is doing (for progress bars). */
+  onProgress?: (step: number, steps: number, stage: string) => void;
   /** Share of the budget for the question-independent base (0..1). */
   baseShare?: number;
   signal?: AbortSignal;

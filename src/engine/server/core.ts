@@ -57,7 +57,7 @@ export interface CoreDeps {
   ): Promise<LoadedBackend>;
   pack(
     params: P.RepoPackParams,
-    onProgress: (done: number, total: number) => void,
+    onProgress: (done: number, total: number, message: string) => void,
     signal: AbortSignal,
   ): Promise<PackedRepo>;
   /** Files changed under a packed repository since its last pack. */
@@ -294,7 +294,7 @@ export function createCore(deps: CoreDeps, notify: Notifier, onShutdown: () => v
       const repo = await track(() =>
         deps.pack(
           params,
-          (done, total) => token && notify.progress({ token, kind: 'pack', done, total }),
+          (done, total, message) => token && notify.progress({ token, kind: 'pack', done, total, message }),
           signal,
         ),
       );

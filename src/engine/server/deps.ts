@@ -111,7 +111,7 @@ export function productionDeps(o: { setup?: SetupDeps } = {}): CoreDeps {
       return (await loadO200kBase()).count(text);
     },
 
-    async pack(params: P.RepoPackParams, _onProgress, signal) {
+    async pack(params: P.RepoPackParams, onProgress, signal) {
       let packer = packers.get(params.root);
       if (!packer) {
         const tokenizer = modelDir
@@ -128,6 +128,7 @@ export function productionDeps(o: { setup?: SetupDeps } = {}): CoreDeps {
         ...(params.openFiles ? { openFiles: params.openFiles } : {}),
         ...(params.recentFiles ? { recentFiles: params.recentFiles } : {}),
         ...(params.exclude ? { filesExclude: params.exclude } : {}),
+        onProgress: (step, steps, stage) => onProgress(step, steps, stage),
         signal,
       });
       const context = repoContext(result);
