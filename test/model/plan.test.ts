@@ -134,7 +134,9 @@ describe('planMemory', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ScoutError);
       expect((e as ScoutError).code).toBe('out_of_memory');
-      expect((e as ScoutError).message).toMatch(/largest context is \d+; what fits: \w+ weights with a \w+ KV cache/);
+      expect((e as ScoutError).message).toMatch(
+        /largest context is \d+; what fits: \w+ weights with a \w+ KV cache/,
+      );
     }
   });
 
