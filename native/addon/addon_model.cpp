@@ -101,34 +101,11 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
   }
 
  private:
-  // Model.load(dir, { weights, threads }, cancel?, onProgress?(done, total)); weights is one of
-  // 'f32' | 'bf16' | 'int4_mixed' | 'int4' | 'int4_int8_head' (engine/model.hpp WeightFormat).
+  // Model.load(dir, { weights, threads }, cancel?, onProgress?(done, total)); see load_options().
   static Napi::Value load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const std::string dir = require_string(info[0], "dir");
-    LoadOptions options;
-    if (info[1].IsObject()) {
-      auto o = info[1].As<Napi::Object>();
-      Napi::Value w = o.Get("weights");
-      if (!w.IsUndefined()) {
-        const std::string s = require_string(w, "weights");
-        if (s == "f32")
-          options.weights = WeightFormat::F32;
-        else if (s == "bf16")
-          options.weights = WeightFormat::BF16;
-        else if (s == "int4_mixed")
-          options.weights = WeightFormat::Int4Mixed;
-        else if (s == "int4")
-          options.weights = WeightFormat::Int4;
-        else if (s == "int4_int8_head")
-          options.weights = WeightFormat::Int4Int8Head;
-        else
-          throw to_js_error(
-              env, "invalid_argument",
-              "weights must be 'f32', 'bf16', 'int4_mixed', 'int4' or 'int4_int8_head', got '" + s + "'");
-      }
-      options.threads = static_cast<int>(int_prop(o, "threads", 0));
-    }
+    const LoadOptions options = load_options(info[1]);
     CancelPtr cancel = cancel_arg(info[2]);
     std::shared_ptr<Napi::ThreadSafeFunction> progress;
     if (info[3].IsFunction()) {

@@ -41,25 +41,11 @@ class AddonVision : public Napi::ObjectWrap<AddonVision> {
     return shared;
   }
 
-  // VisionEncoder.load(dir, { weights: 'f32' | 'bf16', threads })
+  // VisionEncoder.load(dir, { weights, threads }): int4 formats load the tower in bf16 (vision.cpp).
   static Napi::Value load(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const std::string dir = require_string(info[0], "dir");
-    LoadOptions options;
-    if (info[1].IsObject()) {
-      auto o = info[1].As<Napi::Object>();
-      Napi::Value w = o.Get("weights");
-      if (!w.IsUndefined()) {
-        const std::string s = require_string(w, "weights");
-        if (s == "f32")
-          options.weights = WeightFormat::F32;
-        else if (s == "bf16")
-          options.weights = WeightFormat::BF16;
-        else
-          throw to_js_error(env, "invalid_argument", "weights must be 'f32' or 'bf16', got '" + s + "'");
-      }
-      options.threads = static_cast<int>(int_prop(o, "threads", 0));
-    }
+    const LoadOptions options = load_options(info[1]);
     auto work = [dir, options]() -> std::shared_ptr<Shared> {
       auto s = std::make_shared<Shared>();
       s->encoder = VisionEncoder::load(dir, options);

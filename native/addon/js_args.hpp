@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/model.hpp"
+
 namespace scout::addon {
 
 inline std::string require_string(const Napi::Value& v, const char* what) {
@@ -50,6 +52,36 @@ inline std::vector<int32_t> token_ids(const Napi::Value& v, const char* what) {
     ids.push_back(static_cast<int32_t>(d));
   }
   return ids;
+}
+
+// The { weights, threads } options of Model.load and VisionEncoder.load. weights is one of
+// 'f32' | 'bf16' | 'int4_mixed' | 'int4' | 'int4_int8_head' (engine/model.hpp WeightFormat).
+inline LoadOptions load_options(const Napi::Value& v) {
+  LoadOptions options;
+  if (!v.IsObject()) return options;
+  auto o = v.As<Napi::Object>();
+  Napi::Value w = o.Get("weights");
+  if (!w.IsUndefined()) {
+    static const std::pair<const char*, WeightFormat> kFormats[] = {
+        {"f32", WeightFormat::F32},   {"bf16", WeightFormat::BF16},
+        {"int4_mixed", WeightFormat::Int4Mixed}, {"int4", WeightFormat::Int4},
+        {"int4_int8_head", WeightFormat::Int4Int8Head}};
+    const std::string s = require_string(w, "weights");
+    bool known = false;
+    for (const auto& [name, format] : kFormats)
+      if (s == name) {
+        options.weights = format;
+        known = true;
+      }
+    if (!known) {
+      Napi::Error err = Napi::Error::New(
+          v.Env(), "weights must be 'f32', 'bf16', 'int4_mixed', 'int4' or 'int4_int8_head', got '" + s + "'");
+      err.Set("code", Napi::String::New(v.Env(), "invalid_argument"));
+      throw err;
+    }
+  }
+  options.threads = static_cast<int>(int_prop(o, "threads", 0));
+  return options;
 }
 
 }  // namespace scout::addon

@@ -36,7 +36,7 @@ std::unique_ptr<VisionEncoder> VisionEncoder::load(const std::string& dir, const
   enc->checkpoint_ = Checkpoint::open(dir);
   enc->config_ = load_vision_config(dir + "/config.json");
   const cpu::WeightType type =
-      options.weights == WeightFormat::BF16 ? cpu::WeightType::BF16 : cpu::WeightType::F32;
+      options.weights == WeightFormat::F32 ? cpu::WeightType::F32 : cpu::WeightType::BF16;
   enc->weights_ =
       std::make_unique<VisionWeights>(bind_vision_weights(*enc->checkpoint_, enc->config_, type, cancel));
   enc->pool_ = std::make_unique<cpu::ThreadPool>(options.threads);
