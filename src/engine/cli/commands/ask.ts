@@ -4,20 +4,16 @@
  * engine or a remote OpenAI-compatible server, and streams the answer with `path:line` citations.
  */
 import { resolve } from 'node:path';
-import type { Backend } from '../../backend.js';
 import { ScoutError } from '../../errors.js';
-import { resolveModel } from '../../model/discover.js';
-import { endpointBackend, endpointOptions } from '../../openai/endpoint-options.js';
 import { pack } from '../../pack/pack.js';
 import { CitationScanner } from '../../session/citations.js';
-import { createNativeBackend } from '../../session/native-backend.js';
+import { DEFAULT_CONTEXT } from '../../session/native-backend.js';
 import { codebaseMessages } from '../../session/prompts.js';
 import { repoContext } from '../../session/repo-context.js';
 import { intOption, numberOption, parseOptions } from '../args.js';
-import { weightOption } from './model-options.js';
+import { backendOptions, chooseBackend } from './backend-choice.js';
 import type { CliCommand, CliIO } from '../command.js';
 
-const DEFAULT_CONTEXT = 32_768;
 const DEFAULT_MAX_TOKENS = 1024;
 /** Tokens kept for the chat format, the instructions and the question around the pack. */
 const PROMPT_OVERHEAD = 1024;
@@ -37,13 +33,11 @@ export const command: CliCommand = {
       argv,
       {
         repo: { type: 'string' },
-        model: { type: 'string' },
-        ...endpointOptions,
+        ...backendOptions,
         budget: { type: 'string' },
         context: { type: 'string' },
         'max-tokens': { type: 'string' },
         temperature: { type: 'string' },
-        weights: { type: 'string' },
         json: { type: 'boolean' },
       },
       true,
@@ -54,40 +48,21 @@ export const command: CliCommand = {
         'invalid_argument',
         'ask needs a question, e.g. scout ask "where is the config parsed?"',
       );
-    if (values.model && values.endpoint)
-      throw new ScoutError('invalid_argument', 'give --model or --endpoint, not both');
-    const weights = weightOption(values.weights);
     const root = resolve(values.repo ?? '.');
     const maxTokens = intOption('max-tokens', values['max-tokens'], 1, 1 << 20) ?? DEFAULT_MAX_TOKENS;
     const temperature = numberOption('temperature', values.temperature, 0, 100) ?? 0;
     const requestedContext = intOption('context', values.context, 1024, 1 << 26);
-    const contextSize = requestedContext ?? DEFAULT_CONTEXT;
+    const requestedBudget = intOption('budget', values.budget, 1, 1 << 26);
 
-    let backend: Backend & { dispose?(): Promise<void> };
-    let tokenizer: { kind: 'file'; path: string } | { kind: 'o200k_base' };
-    let budget: number;
-    const remote = endpointBackend(values);
-    if (remote) {
-      backend = remote;
-      tokenizer = { kind: 'o200k_base' };
-      budget = intOption('budget', values.budget, 1, 1 << 26) ?? contextSize - maxTokens - PROMPT_OVERHEAD;
-    } else {
-      const model = await resolveModel(values.model ? { model: values.model } : {});
-      note(io, `scout: loading ${model.dir}`);
-      // Without --context the engine picks min(the model's maximum, its default).
-      const native = await createNativeBackend({
-        model: model.dir,
-        weights,
-        ...(requestedContext ? { contextSize: requestedContext } : {}),
-        signal: io.signal,
-      });
-      backend = native;
-      tokenizer = { kind: 'file', path: model.dir };
-      budget = Math.min(
-        intOption('budget', values.budget, 1, 1 << 26) ?? Number.MAX_SAFE_INTEGER,
-        native.contextSize - maxTokens - PROMPT_OVERHEAD,
-      );
-    }
+    const { backend, native, dispose } = await chooseBackend(values, io, requestedContext);
+    // The pack is counted with the model's own tokenizer when it is local, o200k_base otherwise.
+    const tokenizer = native
+      ? ({ kind: 'file', path: native.model.dir } as const)
+      : ({ kind: 'o200k_base' } as const);
+    const room = (native?.contextSize ?? requestedContext ?? DEFAULT_CONTEXT) - maxTokens - PROMPT_OVERHEAD;
+    const budget = native
+      ? Math.min(requestedBudget ?? Number.MAX_SAFE_INTEGER, room)
+      : (requestedBudget ?? room);
     if (budget < 1)
       throw new ScoutError(
         'invalid_argument',
@@ -139,7 +114,7 @@ export const command: CliCommand = {
       }
       return result.finishReason === 'cancelled' ? 130 : 0;
     } finally {
-      await backend.dispose?.();
+      await dispose();
     }
   },
 };

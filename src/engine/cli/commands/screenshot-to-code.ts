@@ -6,14 +6,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Backend } from '../../backend.js';
 import { ScoutError } from '../../errors.js';
-import { resolveModel } from '../../model/discover.js';
-import { endpointBackend, endpointOptions } from '../../openai/endpoint-options.js';
-import { TextModel } from '../../native/engine.js';
-import { VisionEncoder } from '../../native/vision.js';
-import { loadTokenizer } from '../../tokenizer/load.js';
-import { nativeImageChat } from '../../vision/chat.js';
 import { readImageFile } from '../../vision/load.js';
 import {
   CODE_TARGETS,
@@ -24,7 +17,7 @@ import {
   type ScreenshotTurn,
 } from '../../vision/screenshot-to-code.js';
 import { intOption, numberOption, parseOptions } from '../args.js';
-import { weightOption } from './model-options.js';
+import { backendOptions, chooseBackend } from './backend-choice.js';
 import type { CliCommand } from '../command.js';
 
 const DEFAULT_MAX_TOKENS = 4096;
@@ -57,11 +50,9 @@ export const command: CliCommand = {
         out: { type: 'string' },
         instruction: { type: 'string' },
         previous: { type: 'string' },
-        model: { type: 'string' },
-        ...endpointOptions,
+        ...backendOptions,
         'max-tokens': { type: 'string' },
         temperature: { type: 'string' },
-        weights: { type: 'string' },
       },
       true,
     );
@@ -72,11 +63,8 @@ export const command: CliCommand = {
         'invalid_argument',
         `--target must be one of ${CODE_TARGETS.join(', ')}, got '${values.target}'`,
       );
-    if (values.model && values.endpoint)
-      throw new ScoutError('invalid_argument', 'give --model or --endpoint, not both');
     if (values.previous !== undefined && !values.instruction?.trim())
       throw new ScoutError('invalid_argument', '--previous needs --instruction: what to change in that code');
-    const weights = weightOption(values.weights);
     const maxTokens = intOption('max-tokens', values['max-tokens'], 1, 1 << 20) ?? DEFAULT_MAX_TOKENS;
     const temperature = numberOption('temperature', values.temperature, 0, 100) ?? 0;
 
@@ -92,30 +80,8 @@ export const command: CliCommand = {
     if (values.previous !== undefined)
       history.push({ code: (await readInput(values.previous, 'previous code', 1 << 20)).toString('utf8') });
 
-    // A remote server, or the native engine with its vision tower.
-    let backend: Pick<Backend, 'chat'>;
-    let dispose: () => Promise<void> | void;
-    const remote = endpointBackend(values);
-    if (remote) {
-      backend = remote;
-      dispose = () => {};
-    } else {
-      const model = await resolveModel(values.model ? { model: values.model } : {});
-      io.stderr.write(`scout: loading ${model.dir}\n`);
-      const text = await TextModel.load(model.dir, { weights, signal: io.signal });
-      let vision: VisionEncoder;
-      try {
-        vision = await VisionEncoder.load(model.dir, { weights });
-      } catch (e) {
-        text.dispose();
-        throw e;
-      }
-      backend = nativeImageChat(text, vision, await loadTokenizer(model.dir));
-      dispose = () => {
-        vision.dispose();
-        text.dispose();
-      };
-    }
+    // A remote server, or the native engine (which reads images with its vision tower).
+    const { backend, dispose } = await chooseBackend(values, io);
     try {
       io.stderr.write(`scout: writing ${target} code for ${imagePath}\n`);
       const result = await screenshotToCode(
