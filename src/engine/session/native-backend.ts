@@ -315,7 +315,8 @@ export class NativeBackend implements Backend {
     signal?.addEventListener('abort', follow, { once: true });
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const filter = new StopTextFilter(params.stop ?? []);
-    const eos = new Set(this.model.config.eosTokenIds);
+    // End-of-turn and other special tokens (reserved slots included) are control, not answer text.
+    const hidden = new Set([...this.model.config.eosTokenIds, ...this.tokenizer.specialTokens.values()]);
     // Background requests work in slices and let waiting completions in between (compute-queue.ts).
     const sliced = priority === 'background';
     const seed = params.seed ?? 0;
@@ -360,7 +361,7 @@ export class NativeBackend implements Backend {
           signal: local.signal,
           onToken: (id) => {
             if (firstAt === 0) firstAt = performance.now();
-            if (eos.has(id) || filter.done) return;
+            if (hidden.has(id) || filter.done) return;
             const text = filter.push(decoder.decode(this.tokenizer.bytesOf(id), { stream: true }));
             if (text) onDelta(text);
             if (filter.done) local.abort();

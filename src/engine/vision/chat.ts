@@ -108,14 +108,15 @@ export async function chatWithImages(
       else await seq.eval(head, 'none', signal);
     }
     const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-    const eos = new Set(model.config.eosTokenIds);
+    // End-of-turn and other special tokens (reserved slots included) are control, not answer text.
+    const hidden = new Set([...model.config.eosTokenIds, ...tokenizer.specialTokens.values()]);
     let text = '';
     const result = await seq.generate(ids.slice(-1), {
       ...sampling,
       maxTokens,
       ...(signal ? { signal } : {}),
       onToken: (id) => {
-        if (eos.has(id)) return;
+        if (hidden.has(id)) return;
         const piece = decoder.decode(tokenizer.bytesOf(id), { stream: true });
         text += piece;
         if (piece) onText?.(piece);
